@@ -1,0 +1,43 @@
+# Thin wrapper around CMake. The two commands a newcomer needs:
+#   make run   - install what is missing, build, start recur on SQLite with a demo tenant
+#   make test  - install what is missing, build, run every test (unit + API)
+BUILD   ?= build
+DB      ?= recur.db
+LISTEN  ?= 127.0.0.1:8080
+DEBS    := $(shell sed -e 's/\#.*//' deps/debian.txt | tr -s ' \n' ' ')
+
+.PHONY: all deps build test unit api lint run bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh $(DEBS)
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRECUR_WERROR=$(if $(CI),ON,OFF)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j2
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+lint:
+	@scripts/lint.sh
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure
+
+api: build node_modules/.package-lock.json
+	RECUR_BIN=$(CURDIR)/$(BUILD)/recur node --test --test-concurrency=1 tests/api/
+
+test: lint unit api
+
+run: build
+	@scripts/run.sh $(BUILD)/recur $(DB) $(LISTEN)
+
+bench: build
+	@bench/run.sh $(BUILD)/recur
+
+clean:
+	rm -rf $(BUILD)

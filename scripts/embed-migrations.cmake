@@ -1,0 +1,15 @@
+# Turns the numbered migration files into a C array: { version, name, sql }.
+# Called from CMakeLists.txt with -DOUT=... -DFILES=a.sql;b.sql
+set(body "/* Generated from src/store/migrations by scripts/embed-migrations.cmake. */\n#include \"store/migrate.h\"\n\nconst struct migration store_migrations[] = {\n")
+set(count 0)
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME)
+  string(REGEX MATCH "^[0-9]+" num ${name})
+  math(EXPR version "${num} + 0")
+  file(READ ${f} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND body "  { ${version}, \"${name}\", (const char[]){ ${hex} 0 } },\n")
+  math(EXPR count "${count} + 1")
+endforeach()
+string(APPEND body "};\nconst int store_migration_count = ${count};\n")
+file(WRITE ${OUT} "${body}")

@@ -1,0 +1,60 @@
+/*
+ * api.h - what an endpoint handler sees, and the route tables.
+ *
+ * One file per resource (customers.c, prices.c, ...) exports a route table;
+ * router.c lists the tables. A handler receives the call (its service context
+ * with tenant and mode already chosen, the decoded parameters and the path's
+ * ids), sets *out to the object to render, and returns 0 or fills e.
+ */
+#ifndef RECUR_API_API_H
+#define RECUR_API_API_H
+
+#include <jansson.h>
+
+#include "core/err.h"
+#include "service/service.h"
+
+#define API_VERSION "2026-10-28.endive" /* the version the pinned stripe package sends */
+
+struct api_call {
+	struct svc svc;
+	const char *method;
+	const char *path;
+	const json_t *params; /* decoded query or body, "expand" removed */
+	const json_t *expand; /* array of strings, or NULL */
+	const char *id;       /* first ":id" of the route pattern */
+	const char *id2;      /* second one, for nested resources */
+	int status;           /* HTTP status of a success; 200 unless the handler says */
+};
+
+typedef int (*api_handler)(json_t **out, struct api_call *c, struct recur_err *e);
+
+struct api_route {
+	const char *method;  /* GET, POST, DELETE */
+	const char *pattern; /* "/v1/customers/:id"; ":x" matches one path segment */
+	api_handler fn;
+};
+
+/* Route tables, each ended by an entry whose method is NULL. */
+extern const struct api_route api_customer_routes[];
+extern const struct api_route api_product_routes[];
+extern const struct api_route api_price_routes[];
+extern const struct api_route api_coupon_routes[];
+extern const struct api_route api_tax_rate_routes[];
+extern const struct api_route api_event_routes[];
+
+/*
+ * Finds the route for method and path. Returns it and fills ids, or NULL with
+ * *path_known set when the path exists under another method.
+ */
+const struct api_route *api_route_find(const char *method, const char *path, char *id,
+				       size_t id_cap, char *id2, size_t id2_cap,
+				       int *path_known);
+
+/*
+ * Replaces expandable id fields of obj with the objects they name, for each
+ * path in expand ("customer", "data.product", "latest_invoice.payment_intent").
+ */
+int api_expand(json_t *obj, struct api_call *c, struct recur_err *e);
+
+#endif

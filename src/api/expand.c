@@ -1,0 +1,107 @@
+/*
+ * expand.c - Stripe's expand[]: replace an id with the object it names.
+ *
+ * Paths are dotted ("latest_invoice.payment_intent"); on a list, "data.x"
+ * expands x in every element. The id's prefix says where the object lives.
+ * Stripe allows four levels; so do we.
+ */
+#include "api/api.h"
+#include "service/coupon.h"
+#include "service/customer.h"
+#include "service/price.h"
+#include "service/product.h"
+#include "service/tax_rate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define EXPAND_MAX_DEPTH 4
+
+struct expandable {
+	const char *prefix;
+	const struct store_table *table;
+};
+
+static const struct expandable kinds[] = {
+	{ "cus_", &svc_customers_table },
+	{ "prod_", &svc_products_table },
+	{ "price_", &svc_prices_table },
+	{ "txr_", &svc_tax_rates_table },
+};
+
+static int cannot(struct recur_err *e, const char *path)
+{
+	return err_invalid(e, "expand", "This property cannot be expanded (%s).", path);
+}
+
+static int expand_path(json_t *obj, const char *path, const char *full, int depth,
+		       struct api_call *c, struct recur_err *e)
+{
+	char seg[128];
+	const char *dot = strchr(path, '.');
+	size_t n = dot ? (size_t)(dot - path) : strlen(path);
+	if (depth >= EXPAND_MAX_DEPTH)
+		return err_invalid(e, "expand", "You cannot expand more than %d levels of a property (%s).",
+				   EXPAND_MAX_DEPTH, full);
+	if (n == 0 || n >= sizeof(seg) || !json_is_object(obj))
+		return cannot(e, full);
+	memcpy(seg, path, n);
+	seg[n] = '\0';
+	const char *type = json_string_value(json_object_get(obj, "object"));
+	if (strcmp(seg, "data") == 0 && type &&
+	    (strcmp(type, "list") == 0 || strcmp(type, "search_result") == 0)) {
+		if (!dot)
+			return cannot(e, full);
+		size_t i;
+		json_t *item;
+		json_array_foreach(json_object_get(obj, "data"), i, item) {
+			int rc = expand_path(item, dot + 1, full, depth, c, e);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	json_t *v = json_object_get(obj, seg);
+	if (!v)
+		return cannot(e, full);
+	if (json_is_string(v)) {
+		const char *id = json_string_value(v);
+		const struct expandable *k = NULL;
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (strncmp(id, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
+				k = &kinds[i];
+		if (!k)
+			return cannot(e, full);
+		json_t *loaded = NULL;
+		bool deleted = false;
+		int rc = store_obj_get_any(&loaded, &deleted, c->svc.db, k->table, &c->svc.scope, id, e);
+		if (rc < 0)
+			return rc;
+		if (deleted) {
+			json_decref(loaded);
+			loaded = json_pack("{s:s, s:s, s:b}", "id", id, "object", k->table->object,
+					   "deleted", 1);
+		}
+		json_object_set_new(obj, seg, loaded);
+		v = loaded;
+	} else if (!json_is_null(v) && !json_is_object(v)) {
+		return cannot(e, full);
+	}
+	if (!dot || json_is_null(v))
+		return 0;
+	return expand_path(v, dot + 1, full, depth + 1, c, e);
+}
+
+int api_expand(json_t *obj, struct api_call *c, struct recur_err *e)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(c->expand, i, p) {
+		int rc = expand_path(obj, json_string_value(p), json_string_value(p), 0, c, e);
+		if (rc < 0) {
+			snprintf(e->param, sizeof(e->param), "expand[%zu]", i);
+			return rc;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,379 @@
+#include "api/server.h"
+#include "api/api.h"
+#include "api/form.h"
+#include "api/idempotency.h"
+#include "core/buf.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "service/tenant.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *db_url;
+
+/* One connection per worker thread: SQLite connections are not shared. */
+static _Thread_local struct store *thread_store;
+
+static struct store *worker_store(struct recur_err *e)
+{
+	if (!thread_store && store_open(&thread_store, db_url, e) < 0)
+		return NULL;
+	return thread_store;
+}
+
+/* State of one request across libmicrohttpd's calls. */
+struct conn {
+	struct buf body;
+	int too_big;
+	struct timespec start;
+};
+
+struct response {
+	int status;
+	char *body; /* malloc'd JSON */
+	int replayed;
+};
+
+static int64_t elapsed_us(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - start->tv_sec) * 1000000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000;
+}
+
+static char *render(const json_t *v)
+{
+	return json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
+}
+
+static void error_response(struct response *r, const struct recur_err *e)
+{
+	json_t *err = json_pack("{s:s, s:s}", "type", e->type[0] ? e->type : "api_error",
+				"message", e->message);
+	if (e->code[0])
+		json_object_set_new(err, "code", json_string(e->code));
+	if (e->param[0])
+		json_object_set_new(err, "param", json_string(e->param));
+	json_t *doc = json_pack("{s:o}", "error", err);
+	r->status = e->status ? e->status : 500;
+	r->body = render(doc);
+	json_decref(doc);
+}
+
+struct query_ctx {
+	json_t *tree;
+	struct recur_err *e;
+	int rc;
+};
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+			       size_t key_size, const char *value, size_t value_size)
+{
+	(void)kind;
+	(void)key_size;
+	struct query_ctx *q = cls;
+	q->rc = form_add(q->tree, key, value ? value : "", value ? value_size : 0, q->e);
+	return q->rc < 0 ? MHD_NO : MHD_YES;
+}
+
+/*
+ * Adds the query string's arguments (already unescaped by libmicrohttpd, which
+ * keeps repeated keys such as expand[]=a&expand[]=b as separate entries).
+ */
+static int query_params(struct MHD_Connection *mc, json_t *tree, struct recur_err *e)
+{
+	struct query_ctx q = { .tree = tree, .e = e };
+	MHD_get_connection_values_n(mc, MHD_GET_ARGUMENT_KIND, add_arg, &q);
+	return q.rc;
+}
+
+/* The secret key from "Bearer sk_..." or "Basic base64(sk_...:)". */
+static const char *request_key(struct MHD_Connection *mc, char *buf, size_t cap)
+{
+	const char *h = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Authorization");
+	if (!h)
+		return NULL;
+	if (strncasecmp(h, "Bearer ", 7) == 0) {
+		snprintf(buf, cap, "%s", h + 7);
+		return buf;
+	}
+	if (strncasecmp(h, "Basic ", 6) == 0) {
+		size_t len = 0;
+		if (sodium_base642bin((unsigned char *)buf, cap - 1, h + 6, strlen(h + 6), NULL,
+				      &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+			return NULL;
+		buf[len] = '\0';
+		char *colon = strchr(buf, ':');
+		if (colon)
+			*colon = '\0';
+		return buf;
+	}
+	return NULL;
+}
+
+/* Hash of what makes two requests "the same" for an idempotency key. */
+static void request_hash(char hex[65], const char *method, const char *path, const json_t *tree)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+	char *canon = json_dumps(tree, JSON_COMPACT | JSON_SORT_KEYS);
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)method, strlen(method));
+	crypto_hash_sha256_update(&st, (const unsigned char *)" ", 1);
+	crypto_hash_sha256_update(&st, (const unsigned char *)path, strlen(path));
+	crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
+	if (canon)
+		crypto_hash_sha256_update(&st, (const unsigned char *)canon, strlen(canon));
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(hex, 65, h, sizeof(h));
+	free(canon);
+}
+
+struct idem_hook {
+	const char *key;
+	const struct store_scope *scope;
+};
+
+static int idem_hook(void *ctx, struct store *db, struct recur_err *e)
+{
+	struct idem_hook *h = ctx;
+	return idem_mark_done(db, h->scope, h->key, e);
+}
+
+static int take_expand(const json_t **out, json_t *tree, struct recur_err *e)
+{
+	json_t *x = json_object_get(tree, "expand");
+	*out = NULL;
+	if (!x)
+		return 0;
+	if (!json_is_array(x)) {
+		if (json_is_string(x) && json_string_length(x) == 0)
+			goto drop;
+		return err_invalid(e, "expand", "Invalid array: expand must be a list of field paths");
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(x, i, v) {
+		if (!json_is_string(v) || json_string_length(v) > 200) {
+			char param[32];
+			snprintf(param, sizeof(param), "expand[%zu]", i);
+			return err_invalid(e, param, "Invalid expand path");
+		}
+	}
+	*out = json_incref(x);
+drop:
+	json_object_del(tree, "expand");
+	return 0;
+}
+
+static void handle(struct MHD_Connection *mc, const char *method, const char *url,
+		   struct conn *c, struct response *r, const char *request_id)
+{
+	struct recur_err e;
+	struct tenant_auth auth;
+	json_t *tree = NULL, *out = NULL;
+	const json_t *expand = NULL;
+	char keybuf[256], id[256], id2[256];
+	const char *ikey = NULL;
+	int claimed = 0, rc;
+	err_clear(&e);
+
+	if (c->too_big) {
+		err_set(&e, RECUR_ETOOBIG, 413, "invalid_request_error", "request_too_large", NULL,
+			"The request body exceeds the limit of %d bytes", API_MAX_BODY);
+		goto fail;
+	}
+	struct store *db = worker_store(&e);
+	if (!db)
+		goto fail;
+	const char *key = request_key(mc, keybuf, sizeof(keybuf));
+	if (!key) {
+		err_set(&e, RECUR_EAUTH, 401, "invalid_request_error", NULL, NULL,
+			"You did not provide an API key. Provide it in the Authorization header,"
+			" as 'Bearer sk_...' (or as the user name of HTTP Basic auth).");
+		goto fail;
+	}
+	if (svc_tenant_authenticate(&auth, db, key, &e) < 0)
+		goto fail;
+
+	/* Parameters: the query string, and for POST the body (form or JSON). */
+	char path[1024];
+	snprintf(path, sizeof(path), "%s", url);
+	const char *ctype = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Type");
+	if (c->body.len && ctype && strncasecmp(ctype, "application/json", 16) == 0) {
+		if (form_decode_json(&tree, c->body.data, c->body.len, &e) < 0)
+			goto fail;
+	} else {
+		tree = json_object();
+		if (c->body.len && form_decode(tree, c->body.data, c->body.len, &e) < 0)
+			goto fail;
+	}
+	if (query_params(mc, tree, &e) < 0)
+		goto fail;
+	form_finish(tree);
+
+	int known = 0;
+	const struct api_route *route = api_route_find(method, path, id, sizeof(id), id2,
+							sizeof(id2), &known);
+	if (!route) {
+		err_set(&e, RECUR_ENOTFOUND, 404, "invalid_request_error", NULL, NULL,
+			"Unrecognized request URL (%s: %s).", method, path);
+		goto fail;
+	}
+	struct api_call call = {
+		.svc = { .db = db, .scope = { .tenant = auth.tenant, .livemode = auth.livemode },
+			 .request_id = request_id, .api_version = API_VERSION },
+		.method = method, .path = path, .id = id, .id2 = id2, .status = 200,
+	};
+	call.svc.now = (int64_t)time(NULL);
+
+	ikey = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Idempotency-Key");
+	struct idem_hook hook = { .key = ikey, .scope = &call.svc.scope };
+	if (ikey && strcmp(method, "POST") == 0) {
+		if (strlen(ikey) == 0 || strlen(ikey) > IDEM_MAX_KEY) {
+			err_invalid(&e, NULL, "Idempotency-Key must be 1 to %d characters", IDEM_MAX_KEY);
+			goto fail;
+		}
+		char hash[65];
+		char *body = NULL;
+		request_hash(hash, method, path, tree);
+		rc = idem_claim(db, &call.svc.scope, ikey, hash, call.svc.now, &r->status, &body, &e);
+		if (rc < 0)
+			goto fail;
+		if (rc == 1) {
+			r->body = body;
+			r->replayed = 1;
+			goto done;
+		}
+		claimed = 1;
+		call.svc.idempotency_key = ikey;
+		call.svc.commit_hook = idem_hook;
+		call.svc.commit_ctx = &hook;
+	}
+	if (take_expand(&expand, tree, &e) < 0)
+		goto fail;
+	call.params = tree;
+	call.expand = expand;
+	if (route->fn(&out, &call, &e) < 0)
+		goto fail;
+	if (expand && api_expand(out, &call, &e) < 0)
+		goto fail;
+	r->status = call.status;
+	r->body = render(out);
+	goto done;
+fail:
+	error_response(r, &e);
+done:
+	if (claimed)
+		idem_complete(db, &call.svc.scope, ikey, r->status, r->body);
+	json_decref((json_t *)(uintptr_t)expand);
+	json_decref(out);
+	json_decref(tree);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
+				  const char *method, const char *version,
+				  const char *upload, size_t *upload_size, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	struct conn *c = *con_cls;
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &c->start);
+		buf_init(&c->body, API_MAX_BODY);
+		const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY)
+			c->too_big = 1;
+		*con_cls = c;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!c->too_big && buf_append(&c->body, upload, *upload_size) < 0)
+			c->too_big = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+
+	char request_id[24] = "req_";
+	ids_random_base62(request_id + 4, 14);
+	struct response r = { 0 };
+	handle(mc, method, url, c, &r, request_id);
+
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		r.body ? strlen(r.body) : 0, r.body, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Request-Id", request_id);
+	MHD_add_response_header(resp, "Stripe-Version", API_VERSION);
+	const char *ikey = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Idempotency-Key");
+	if (ikey)
+		MHD_add_response_header(resp, "Idempotency-Key", ikey);
+	if (r.replayed)
+		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+	if (r.status == 409)
+		MHD_add_response_header(resp, "Stripe-Should-Retry", "true");
+	enum MHD_Result ret = MHD_queue_response(mc, (unsigned)r.status, resp);
+	MHD_destroy_response(resp);
+	log_info("%s %s %d %.3fms %s", method, url, r.status, (double)elapsed_us(&c->start) / 1000.0,
+		 request_id);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)mc;
+	(void)toe;
+	struct conn *c = *con_cls;
+	if (c) {
+		buf_free(&c->body);
+		free(c);
+		*con_cls = NULL;
+	}
+}
+
+int api_server_run(const struct api_server_opts *o, struct recur_err *e)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)o->port) };
+	sigset_t sigs;
+	int sig = 0;
+	db_url = o->db_url;
+	if (inet_pton(AF_INET, o->host, &addr.sin_addr) != 1)
+		return err_invalid(e, "listen", "Cannot listen on '%s': not an IPv4 address", o->host);
+	/* Block the stop signals in every thread; the main thread waits for them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO,
+		0, NULL, NULL, on_request, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+		MHD_OPTION_END);
+	if (!d)
+		return err_internal(e, "cannot listen on %s:%d (in use?)", o->host, o->port);
+	log_info("recur %s listening on http://%s:%d (db %s, %d threads)", RECUR_VERSION, o->host,
+		 o->port, o->db_url, o->threads);
+	sigwait(&sigs, &sig);
+	log_info("signal %d: stopping", sig);
+	MHD_stop_daemon(d);
+	return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * recur - a subscription billing engine. One binary: the server, the command
+ * line tool and the batch runner.
+ */
+#include "cli/cli.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: recur <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  serve     serve the Stripe-compatible HTTP API\n"
+	"  tenant    create a tenant and its API keys (recur tenant create --name NAME)\n"
+	"  migrate   apply pending schema migrations\n"
+	"  version   print the version\n"
+	"  help      print this help\n"
+	"\n"
+	"Every command takes --help. RECUR_DB (default " CLI_DEFAULT_DB ") and\n"
+	"RECUR_LISTEN (default " CLI_DEFAULT_LISTEN ") set defaults.\n";
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0) {
+		fputs("recur: libsodium failed to initialise\n", stderr);
+		return 1;
+	}
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "serve") == 0)
+		return cli_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "tenant") == 0)
+		return cli_tenant(argc - 1, argv + 1);
+	if (strcmp(cmd, "migrate") == 0)
+		return cli_migrate(argc - 1, argv + 1);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("recur %s\n", RECUR_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	fprintf(stderr, "recur: unknown command '%s'\n\n%s", cmd, usage);
+	return 2;
+}

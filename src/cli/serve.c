@@ -1,0 +1,67 @@
+#include "api/server.h"
+#include "cli/cli.h"
+#include "store/store.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: recur serve [--db URL] [--listen HOST:PORT] [--threads N]\n"
+	"\n"
+	"Serves the Stripe-compatible API. Migrations are applied at start.\n"
+	"  --db URL          database (default $RECUR_DB or " CLI_DEFAULT_DB ")\n"
+	"  --listen H:P      address to listen on (default $RECUR_LISTEN or " CLI_DEFAULT_LISTEN ")\n"
+	"  --threads N       worker threads, each with its own connection (default 4)\n";
+
+int cli_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *db = cli_default_db();
+	const char *listen = getenv("RECUR_LISTEN");
+	long threads = 4;
+	int c;
+	if (!listen || !*listen)
+		listen = CLI_DEFAULT_LISTEN;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'l': listen = optarg; break;
+		case 't': threads = strtol(optarg, NULL, 10); break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (optind < argc || threads < 1 || threads > 256) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	long port = colon ? strtol(colon + 1, NULL, 10) : 0;
+	if (!colon || port <= 0 || port > 65535 || (size_t)(colon - listen) >= sizeof(host)) {
+		fprintf(stderr, "recur: --listen wants HOST:PORT, got '%s'\n", listen);
+		return 2;
+	}
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+	struct store *s = cli_open_db(db);
+	if (!s)
+		return 1;
+	store_close(s);
+	struct recur_err e;
+	err_clear(&e);
+	struct api_server_opts o = { .db_url = db, .host = host, .port = (int)port,
+				     .threads = (int)threads };
+	if (api_server_run(&o, &e) < 0) {
+		fprintf(stderr, "recur: %s\n", e.message);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,95 @@
+#include "service/service.h"
+#include "core/ids.h"
+
+#include <string.h>
+
+int svc_begin(struct svc *s, struct recur_err *e)
+{
+	return store_begin(s->db, e);
+}
+
+int svc_finish(struct svc *s, int rc, struct recur_err *e)
+{
+	if (rc < 0) {
+		store_rollback(s->db);
+		return rc;
+	}
+	if (s->commit_hook && (rc = s->commit_hook(s->commit_ctx, s->db, e)) < 0) {
+		store_rollback(s->db);
+		return rc;
+	}
+	rc = store_commit(s->db, e);
+	if (rc < 0)
+		store_rollback(s->db);
+	return rc;
+}
+
+static const struct store_col event_cols[] = {
+	{ "type", COL_TEXT, 0 },
+	{ "api_version", COL_TEXT, 0 },
+	{ "data", COL_JSON, 0 },
+	{ "request", COL_JSON, 0 },
+	{ "pending_webhooks", COL_INT, 0 },
+};
+
+const struct store_table svc_events_table = {
+	.table = "events", .object = "event", .noun = "event",
+	.cols = event_cols, .ncols = sizeof(event_cols) / sizeof(event_cols[0]),
+};
+
+int svc_event(struct svc *s, const char *type, const json_t *obj, const json_t *prev,
+	      struct recur_err *e)
+{
+	char id[IDS_MAX];
+	ids_new(id, sizeof(id), "evt");
+	json_t *data = json_pack("{s:O}", "object", obj);
+	if (prev)
+		json_object_set(data, "previous_attributes", (json_t *)(uintptr_t)prev);
+	json_t *ev = json_pack("{s:s, s:I, s:s, s:s?, s:o, s:{s:s?, s:s?}, s:i}",
+			       "id", id, "created", (json_int_t)s->now, "type", type,
+			       "api_version", s->api_version, "data", data,
+			       "request", "id", s->request_id, "idempotency_key",
+			       s->idempotency_key, "pending_webhooks", 0);
+	if (!ev)
+		return err_internal(e, "cannot build event %s", type);
+	int rc = store_obj_insert(s->db, &svc_events_table, &s->scope, ev, e);
+	json_decref(ev);
+	return rc;
+}
+
+json_t *svc_previous_attributes(const json_t *before, const json_t *after)
+{
+	json_t *prev = json_object();
+	const char *key;
+	json_t *old;
+	json_object_foreach((json_t *)(uintptr_t)before, key, old) {
+		json_t *now = json_object_get(after, key);
+		if (now && json_equal(old, now))
+			continue;
+		if (json_is_object(old) && json_is_object(now)) {
+			json_t *sub = svc_previous_attributes(old, now);
+			/* keys that are new in after were null before */
+			const char *k2;
+			json_t *v2;
+			json_object_foreach(now, k2, v2)
+				if (!json_object_get(old, k2))
+					json_object_set_new(sub ? sub : (sub = json_object()), k2,
+							    json_null());
+			if (sub)
+				json_object_set_new(prev, key, sub);
+			continue;
+		}
+		json_object_set(prev, key, old);
+	}
+	if (json_object_size(prev) == 0) {
+		json_decref(prev);
+		return NULL;
+	}
+	return prev;
+}
+
+int svc_get(json_t **out, struct svc *s, const struct store_table *t, const char *id,
+	    struct recur_err *e)
+{
+	return store_obj_get(out, s->db, t, &s->scope, id, e);
+}

@@ -1,0 +1,60 @@
+/*
+ * service.h - what every use case receives, and the transaction around it.
+ *
+ * A service function validates its parameter tree completely before writing
+ * anything, runs in exactly one transaction, and appends the events its change
+ * causes inside that same transaction, so a change and its notification are
+ * never split. Shells (HTTP, CLI, imports, jobs) build a struct svc and call in.
+ */
+#ifndef RECUR_SERVICE_SERVICE_H
+#define RECUR_SERVICE_SERVICE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/objects.h"
+#include "store/store.h"
+
+struct svc {
+	struct store *db;
+	struct store_scope scope;    /* tenant and mode chosen by the API key */
+	int64_t now;                 /* the caller's "now"; services never read the clock */
+	const char *request_id;      /* req_..., recorded on events; may be NULL */
+	const char *idempotency_key; /* recorded on events; may be NULL */
+	const char *api_version;
+	/*
+	 * Runs inside the transaction just before it commits (may be NULL). The API
+	 * uses it to mark the request's idempotency key as done atomically with the
+	 * change, so a crash can never leave a change whose key would run it again.
+	 */
+	int (*commit_hook)(void *ctx, struct store *db, struct recur_err *e);
+	void *commit_ctx;
+};
+
+/* Opens the use case's transaction. */
+int svc_begin(struct svc *s, struct recur_err *e);
+/* Commits if rc == 0, otherwise rolls back; returns rc or the commit's error. */
+int svc_finish(struct svc *s, int rc, struct recur_err *e);
+
+/*
+ * Appends an event of type for obj (borrowed; copied into the event) in the
+ * current transaction. prev, if not NULL, becomes data.previous_attributes.
+ */
+int svc_event(struct svc *s, const char *type, const json_t *obj, const json_t *prev,
+	      struct recur_err *e);
+
+/*
+ * Builds previous_attributes for an update: the fields of before whose values
+ * differ in after (new reference, NULL if nothing changed). Nested objects such
+ * as metadata are diffed one level down, as Stripe does.
+ */
+json_t *svc_previous_attributes(const json_t *before, const json_t *after);
+
+/* Generic retrieve/list for resources without special rules. */
+int svc_get(json_t **out, struct svc *s, const struct store_table *t, const char *id,
+	    struct recur_err *e);
+
+extern const struct store_table svc_events_table;
+
+#endif

@@ -1,0 +1,275 @@
+/*
+ * sqlite.c - the embedded SQLite back end.
+ *
+ * WAL mode so readers never wait for the writer; a busy timeout so concurrent
+ * writers queue instead of failing. synchronous=NORMAL would never corrupt a WAL
+ * database but could lose the last commits on power loss; billing must not lose
+ * a committed payment, so synchronous stays FULL.
+ * Prepared statements are cached per connection, keyed by their SQL text.
+ */
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_SLOTS 512 /* power of two; statements beyond it are prepared per use */
+
+struct cached {
+	char *sql;
+	sqlite3_stmt *stmt;
+};
+
+struct store {
+	struct store_base base;
+	sqlite3 *db;
+	int in_tx;
+	struct cached cache[CACHE_SLOTS];
+};
+
+struct store_row {
+	struct store_base base;
+	sqlite3_stmt *stmt;
+};
+
+static int db_error(struct recur_err *e, sqlite3 *db, const char *what)
+{
+	int code = sqlite3_errcode(db);
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return err_set(e, RECUR_EBUSY, 503, "api_error", "lock_timeout", NULL,
+			       "The database is busy; retry the request");
+	if ((code & 0xff) == SQLITE_CONSTRAINT)
+		return err_set(e, RECUR_ECONFLICT, 409, "invalid_request_error",
+			       "resource_already_exists", NULL, "%s: %s", what,
+			       sqlite3_errmsg(db));
+	return err_internal(e, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+static int sq_open(struct store **out, const char *path, struct recur_err *e)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int rc = RECUR_EINTERNAL;
+	if (!s)
+		return err_internal(e, "out of memory");
+	s->base.drv = &store_sqlite_driver;
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		rc = err_internal(e, "cannot open database '%s': %s", path,
+				  s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto done;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	char *msg = NULL;
+	if (sqlite3_exec(s->db,
+			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
+			 NULL, NULL, &msg) != SQLITE_OK) {
+		rc = err_internal(e, "configuring '%s': %s", path, msg ? msg : "?");
+		sqlite3_free(msg);
+		goto done;
+	}
+	*out = s;
+	s = NULL;
+	rc = 0;
+done:
+	if (s) {
+		sqlite3_close(s->db);
+		free(s);
+	}
+	return rc;
+}
+
+static void sq_close(struct store *s)
+{
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		sqlite3_finalize(s->cache[i].stmt);
+		free(s->cache[i].sql);
+	}
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static uint32_t hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Returns a statement for sql; *owned is set when the caller must finalize it. */
+static int prepare(struct store *s, const char *sql, sqlite3_stmt **out, int *owned,
+		   struct recur_err *e)
+{
+	uint32_t h = hash(sql);
+	for (int probe = 0; probe < 8; probe++) {
+		struct cached *c = &s->cache[(h + (uint32_t)probe) & (CACHE_SLOTS - 1)];
+		if (c->sql && strcmp(c->sql, sql) == 0) {
+			*out = c->stmt;
+			*owned = 0;
+			return 0;
+		}
+		if (!c->sql) {
+			if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+					       &c->stmt, NULL) != SQLITE_OK)
+				return db_error(e, s->db, "prepare");
+			c->sql = strdup(sql);
+			if (!c->sql) {
+				sqlite3_finalize(c->stmt);
+				c->stmt = NULL;
+				return err_internal(e, "out of memory");
+			}
+			*out = c->stmt;
+			*owned = 0;
+			return 0;
+		}
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK)
+		return db_error(e, s->db, "prepare");
+	*owned = 1;
+	return 0;
+}
+
+static int bind(struct store *s, sqlite3_stmt *st, const struct store_val *params,
+		int n, struct recur_err *e)
+{
+	/*
+	 * SQLite reads "$1" as a named parameter; look each name up so the SQL can
+	 * use $n in any order and repeat them, as PostgreSQL allows.
+	 */
+	for (int i = 0; i < n; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "$%d", i + 1);
+		int idx = sqlite3_bind_parameter_index(st, name);
+		if (idx == 0)
+			continue;
+		int rc;
+		switch (params[i].type) {
+		case STORE_INT: rc = sqlite3_bind_int64(st, idx, params[i].i); break;
+		case STORE_TEXT: rc = sqlite3_bind_text(st, idx, params[i].s, -1, SQLITE_STATIC); break;
+		default: rc = sqlite3_bind_null(st, idx); break;
+		}
+		if (rc != SQLITE_OK)
+			return db_error(e, s->db, "bind");
+	}
+	return 0;
+}
+
+static int sq_query(struct store *s, const char *sql, const struct store_val *params,
+		    int nparams, store_row_fn fn, void *ctx, struct recur_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int owned = 0;
+	int rc = prepare(s, sql, &st, &owned, e);
+	if (rc < 0)
+		return rc;
+	rc = bind(s, st, params, nparams, e);
+	if (rc < 0)
+		goto done;
+	struct store_row row = { .base.drv = &store_sqlite_driver, .stmt = st };
+	for (;;) {
+		int step = sqlite3_step(st);
+		if (step == SQLITE_DONE)
+			break;
+		if (step != SQLITE_ROW) {
+			rc = db_error(e, s->db, "step");
+			goto done;
+		}
+		if (fn) {
+			rc = fn(ctx, &row);
+			if (rc)
+				goto done;
+		}
+	}
+	rc = 0;
+done:
+	if (owned) {
+		sqlite3_finalize(st);
+	} else {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	return rc;
+}
+
+static int sq_changes(struct store *s)
+{
+	return sqlite3_changes(s->db);
+}
+
+static int sq_script(struct store *s, const char *sql, struct recur_err *e)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = err_internal(e, "migration failed: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+static int sq_begin(struct store *s, struct recur_err *e)
+{
+	int rc = sq_query(s, "BEGIN IMMEDIATE", NULL, 0, NULL, NULL, e);
+	if (rc == 0)
+		s->in_tx = 1;
+	return rc;
+}
+
+static int sq_commit(struct store *s, struct recur_err *e)
+{
+	int rc = sq_query(s, "COMMIT", NULL, 0, NULL, NULL, e);
+	if (rc < 0)
+		return rc;
+	s->in_tx = 0;
+	return 0;
+}
+
+static void sq_rollback(struct store *s)
+{
+	struct recur_err ignored;
+	if (sqlite3_get_autocommit(s->db) == 0)
+		sq_query(s, "ROLLBACK", NULL, 0, NULL, NULL, &ignored);
+	s->in_tx = 0;
+}
+
+static int sq_row_count(const struct store_row *r)
+{
+	return sqlite3_column_count(r->stmt);
+}
+
+static bool sq_row_is_null(const struct store_row *r, int col)
+{
+	return sqlite3_column_type(r->stmt, col) == SQLITE_NULL;
+}
+
+static int64_t sq_row_int(const struct store_row *r, int col)
+{
+	return sqlite3_column_int64(r->stmt, col);
+}
+
+static const char *sq_row_text(const struct store_row *r, int col, size_t *len)
+{
+	const char *t = (const char *)sqlite3_column_text(r->stmt, col);
+	if (len)
+		*len = (size_t)sqlite3_column_bytes(r->stmt, col);
+	return t;
+}
+
+const struct store_driver store_sqlite_driver = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.query = sq_query,
+	.changes = sq_changes,
+	.script = sq_script,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.row_count = sq_row_count,
+	.row_is_null = sq_row_is_null,
+	.row_int = sq_row_int,
+	.row_text = sq_row_text,
+};
