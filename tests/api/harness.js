@@ -1,0 +1,95 @@
+// harness.js - starts a real `recur serve` on a fresh SQLite file for a test
+// file, creates tenants through the real CLI, and hands out stripe clients.
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+const Stripe = require('stripe');
+
+const BIN = process.env.RECUR_BIN || path.resolve(__dirname, '../../build/recur');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitForPort(port, child, deadlineMs = 10000) {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`recur serve exited with ${child.exitCode}`);
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.end(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('recur serve did not start listening');
+}
+
+// Starts a server; returns { url, port, db, dir, tenant(name), client(key), sql(q), dump(), stop() }.
+async function startServer() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recur-api-'));
+  const dbPath = path.join(dir, 'recur.db');
+  const db = `sqlite:${dbPath}`;
+  const port = await freePort();
+  const log = fs.openSync(path.join(dir, 'serve.log'), 'a');
+  const child = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`],
+    { stdio: ['ignore', log, log] });
+  await waitForPort(port, child);
+  const server = {
+    dir, db, dbPath, port, child,
+    url: `http://127.0.0.1:${port}`,
+    // A new tenant via the real CLI: { id, name, secret_key, live_secret_key }.
+    tenant(name = 'Test tenant') {
+      const out = execFileSync(BIN, ['tenant', 'create', '--name', name, '--db', db]);
+      return JSON.parse(out.toString());
+    },
+    client(key, opts = {}) {
+      return new Stripe(key, {
+        host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, ...opts,
+      });
+    },
+    // Raw HTTP for what the SDK cannot send (malformed bodies, missing keys).
+    async raw(method, urlPath, { key, body, headers = {} } = {}) {
+      const h = { ...headers };
+      if (key) h.Authorization = `Bearer ${key}`;
+      if (body !== undefined && !h['Content-Type']) h['Content-Type'] = 'application/x-www-form-urlencoded';
+      const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, { method, headers: h, body });
+      const text = await res.text();
+      let json = null;
+      try { json = JSON.parse(text); } catch { /* not JSON */ }
+      return { status: res.status, headers: res.headers, text, json };
+    },
+    // A canonical dump of every business table, to prove a request changed nothing.
+    dump() {
+      return execFileSync('sqlite3', [dbPath,
+        "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"]).toString()
+        .split('\n').filter(Boolean)
+        .map((t) => t + '\n' + execFileSync('sqlite3', [dbPath, `SELECT * FROM "${t}" ORDER BY 1,2,3`]).toString())
+        .join('\n');
+    },
+    sql(q) {
+      return execFileSync('sqlite3', ['-json', dbPath, q]).toString().trim();
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      fs.closeSync(log);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
+module.exports = { startServer, BIN };
