@@ -1,0 +1,265 @@
+/*
+ * Store tests on real SQLite files: migrations, object round trips, tenant and
+ * mode isolation, soft deletes, and list pagination in both directions.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/objects.h"
+#include "store/store.h"
+
+static const struct store_col cols[] = {
+	{ "name", COL_TEXT, 0 },
+	{ "balance", COL_INT, 0 },
+	{ "delinquent", COL_BOOL, 0 },
+	{ "metadata", COL_JSON, 0 },
+};
+
+static const struct store_table customers = {
+	.table = "customers", .object = "customer", .noun = "customer",
+	.cols = cols, .ncols = 4, .soft_delete = true,
+};
+
+static const struct store_col tax_cols[] = {
+	{ "active", COL_BOOL, 0 },
+	{ "display_name", COL_TEXT, 0 },
+	{ "percentage", COL_FIXED, 4 },
+	{ "inclusive", COL_BOOL, 0 },
+	{ "metadata", COL_JSON, 0 },
+};
+
+static const struct store_table tax_rates = {
+	.table = "tax_rates", .object = "tax_rate", .noun = "tax_rate",
+	.cols = tax_cols, .ncols = 5,
+};
+
+struct fixture {
+	char path[64];
+	struct store *db;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct recur_err e;
+	char url[80];
+	snprintf(f->path, sizeof(f->path), "/tmp/recur-test-store-XXXXXX");
+	int fd = mkstemp(f->path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(url, sizeof(url), "sqlite:%s", f->path);
+	assert_int_equal(store_open(&f->db, url, &e), 0);
+	assert_int_equal(store_migrate(f->db, &e), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char side[96];
+	store_close(f->db);
+	unlink(f->path);
+	snprintf(side, sizeof(side), "%s-wal", f->path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", f->path);
+	unlink(side);
+	free(f);
+	return 0;
+}
+
+static json_t *customer(const char *id, int64_t created, const char *name, int64_t balance)
+{
+	return json_pack("{s:s, s:I, s:s, s:I, s:b, s:{s:s}}", "id", id, "created",
+			 (json_int_t)created, "name", name, "balance", (json_int_t)balance,
+			 "delinquent", 0, "metadata", "k", "v");
+}
+
+static void test_migrate_twice_is_a_no_op(void **state)
+{
+	struct fixture *f = *state;
+	struct recur_err e;
+	int64_t n = 0;
+	assert_int_equal(store_migrate(f->db, &e), 0);
+	assert_int_equal(store_query_int(&n, NULL, f->db, "SELECT count(*) FROM schema_migrations",
+					 NULL, 0, &e), 0);
+	assert_int_equal(n, 1);
+}
+
+static void test_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct recur_err e;
+	struct store_scope sc = { "acct_a", 0 };
+	json_t *c = customer("cus_1", 1700000000, "Kari", -1000000000000000LL), *got = NULL;
+	assert_int_equal(store_obj_insert(f->db, &customers, &sc, c, &e), 0);
+	assert_int_equal(store_obj_get(&got, f->db, &customers, &sc, "cus_1", &e), 0);
+	assert_string_equal(json_string_value(json_object_get(got, "object")), "customer");
+	assert_string_equal(json_string_value(json_object_get(got, "name")), "Kari");
+	assert_int_equal(json_integer_value(json_object_get(got, "balance")), -1000000000000000LL);
+	assert_true(json_is_false(json_object_get(got, "delinquent")));
+	assert_true(json_is_false(json_object_get(got, "livemode")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(got, "metadata"), "k")), "v");
+	/* the same id twice is a conflict, not a second row */
+	assert_int_equal(store_obj_insert(f->db, &customers, &sc, c, &e), RECUR_ECONFLICT);
+	json_decref(got);
+	json_decref(c);
+}
+
+static void test_fixed_point_is_exact(void **state)
+{
+	struct fixture *f = *state;
+	struct recur_err e;
+	struct store_scope sc = { "acct_a", 0 };
+	json_t *t = json_pack("{s:s, s:I, s:b, s:s, s:I, s:b, s:{}}", "id", "txr_1", "created",
+			      (json_int_t)1, "active", 1, "display_name", "MVA", "percentage",
+			      (json_int_t)123456, "inclusive", 0, "metadata");
+	json_t *got = NULL;
+	int64_t raw = 0;
+	assert_int_equal(store_obj_insert(f->db, &tax_rates, &sc, t, &e), 0);
+	assert_int_equal(store_query_int(&raw, NULL, f->db, "SELECT percentage FROM tax_rates", NULL,
+					 0, &e), 0);
+	assert_int_equal(raw, 123456); /* 12.3456 % kept as an integer */
+	assert_int_equal(store_obj_get(&got, f->db, &tax_rates, &sc, "txr_1", &e), 0);
+	char *text = json_dumps(json_object_get(got, "percentage"), JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+	assert_string_equal(text, "12.3456");
+	free(text);
+	json_decref(got);
+	json_decref(t);
+}
+
+static void test_tenants_and_modes_are_isolated(void **state)
+{
+	struct fixture *f = *state;
+	struct recur_err e;
+	struct store_scope a = { "acct_a", 0 }, b = { "acct_b", 0 }, a_live = { "acct_a", 1 };
+	json_t *c = customer("cus_iso", 10, "A", 0), *got = NULL, *list = NULL;
+	bool more = true;
+	struct store_page page = { .limit = 10 };
+	assert_int_equal(store_obj_insert(f->db, &customers, &a, c, &e), 0);
+	assert_int_equal(store_obj_get(&got, f->db, &customers, &b, "cus_iso", &e), RECUR_ENOTFOUND);
+	assert_int_equal(e.status, 404);
+	assert_string_equal(e.code, "resource_missing");
+	assert_int_equal(store_obj_get(&got, f->db, &customers, &a_live, "cus_iso", &e), RECUR_ENOTFOUND);
+	assert_int_equal(store_obj_update(f->db, &customers, &b, c, &e), RECUR_ENOTFOUND);
+	assert_int_equal(store_obj_delete(f->db, &customers, &b, "cus_iso", &e), RECUR_ENOTFOUND);
+	assert_int_equal(store_obj_list(&list, &more, f->db, &customers, &b, NULL, 0, &page, &e), 0);
+	assert_int_equal(json_array_size(list), 0);
+	assert_false(more);
+	json_decref(list);
+	json_decref(c);
+}
+
+static void test_soft_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct recur_err e;
+	struct store_scope sc = { "acct_a", 0 };
+	json_t *c = customer("cus_del", 10, "D", 0), *got = NULL;
+	bool deleted = false;
+	assert_int_equal(store_obj_insert(f->db, &customers, &sc, c, &e), 0);
+	assert_int_equal(store_obj_delete(f->db, &customers, &sc, "cus_del", &e), 0);
+	assert_int_equal(store_obj_get(&got, f->db, &customers, &sc, "cus_del", &e), RECUR_ENOTFOUND);
+	assert_int_equal(store_obj_get_any(&got, &deleted, f->db, &customers, &sc, "cus_del", &e), 0);
+	assert_true(deleted);
+	json_decref(got);
+	assert_int_equal(store_obj_delete(f->db, &customers, &sc, "cus_del", &e), RECUR_ENOTFOUND);
+	json_decref(c);
+}
+
+/* Lists ids of a page into out (comma separated). */
+static void page_ids(char *out, size_t cap, json_t *list)
+{
+	size_t i, len = 0;
+	json_t *o;
+	out[0] = '\0';
+	json_array_foreach(list, i, o)
+		len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "",
+					json_string_value(json_object_get(o, "id")));
+}
+
+static void test_pagination_both_ways(void **state)
+{
+	struct fixture *f = *state;
+	struct recur_err e;
+	struct store_scope sc = { "acct_p", 0 };
+	char id[16], ids[256];
+	json_t *list = NULL;
+	bool more = false;
+	/* all created in the same second: seq, not created, orders them */
+	for (int i = 0; i < 7; i++) {
+		snprintf(id, sizeof(id), "cus_%d", i);
+		json_t *c = customer(id, 500, "P", i);
+		assert_int_equal(store_obj_insert(f->db, &customers, &sc, c, &e), 0);
+		json_decref(c);
+	}
+	struct store_page p1 = { .limit = 3 };
+	assert_int_equal(store_obj_list(&list, &more, f->db, &customers, &sc, NULL, 0, &p1, &e), 0);
+	page_ids(ids, sizeof(ids), list);
+	assert_string_equal(ids, "cus_6,cus_5,cus_4");
+	assert_true(more);
+	json_decref(list);
+	struct store_page p2 = { .limit = 3, .starting_after = "cus_4" };
+	assert_int_equal(store_obj_list(&list, &more, f->db, &customers, &sc, NULL, 0, &p2, &e), 0);
+	page_ids(ids, sizeof(ids), list);
+	assert_string_equal(ids, "cus_3,cus_2,cus_1");
+	assert_true(more);
+	json_decref(list);
+	struct store_page p3 = { .limit = 3, .starting_after = "cus_1" };
+	assert_int_equal(store_obj_list(&list, &more, f->db, &customers, &sc, NULL, 0, &p3, &e), 0);
+	page_ids(ids, sizeof(ids), list);
+	assert_string_equal(ids, "cus_0");
+	assert_false(more);
+	json_decref(list);
+	struct store_page back = { .limit = 2, .ending_before = "cus_2" };
+	assert_int_equal(store_obj_list(&list, &more, f->db, &customers, &sc, NULL, 0, &back, &e), 0);
+	page_ids(ids, sizeof(ids), list);
+	assert_string_equal(ids, "cus_4,cus_3");
+	assert_true(more);
+	json_decref(list);
+	struct store_filter gte = { .col = "balance", .op = ">=", .val = SV_INT(5) };
+	struct store_page all = { .limit = 10 };
+	assert_int_equal(store_obj_list(&list, &more, f->db, &customers, &sc, &gte, 1, &all, &e), 0);
+	page_ids(ids, sizeof(ids), list);
+	assert_string_equal(ids, "cus_6,cus_5");
+	json_decref(list);
+	struct store_page bad = { .limit = 2, .starting_after = "cus_nope" };
+	assert_int_equal(store_obj_list(&list, &more, f->db, &customers, &sc, NULL, 0, &bad, &e),
+			 RECUR_EINVAL);
+	assert_string_equal(e.param, "starting_after");
+}
+
+static void test_rollback_discards(void **state)
+{
+	struct fixture *f = *state;
+	struct recur_err e;
+	struct store_scope sc = { "acct_r", 0 };
+	json_t *c = customer("cus_rb", 1, "R", 0), *got = NULL;
+	assert_int_equal(store_begin(f->db, &e), 0);
+	assert_int_equal(store_obj_insert(f->db, &customers, &sc, c, &e), 0);
+	store_rollback(f->db);
+	assert_int_equal(store_obj_get(&got, f->db, &customers, &sc, "cus_rb", &e), RECUR_ENOTFOUND);
+	json_decref(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrate_twice_is_a_no_op, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixed_point_is_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tenants_and_modes_are_isolated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_soft_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pagination_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
