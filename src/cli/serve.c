@@ -1,5 +1,6 @@
 #include "api/server.h"
 #include "cli/cli.h"
+#include "jobs/scheduler.h"
 #include "store/store.h"
 
 #include <getopt.h>
@@ -59,9 +60,12 @@ int cli_serve(int argc, char **argv)
 	err_clear(&e);
 	struct api_server_opts o = { .db_url = db, .host = host, .port = (int)port,
 				     .threads = (int)threads };
-	if (api_server_run(&o, &e) < 0) {
+	struct scheduler *sched = NULL;
+	int status = 0;
+	if (scheduler_start(&sched, db, &e) < 0 || api_server_run(&o, &e) < 0) {
 		fprintf(stderr, "recur: %s\n", e.message);
-		return 1;
+		status = 1;
 	}
-	return 0;
+	scheduler_stop(sched);
+	return status;
 }

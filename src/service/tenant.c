@@ -1,4 +1,5 @@
 #include "service/tenant.h"
+#include "store/tenants.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -21,11 +22,7 @@ static int insert_key(struct store *db, const char *tenant, int live, int64_t no
 	snprintf(key_out, cap, "sk_%s_%s", live ? "live" : "test", random);
 	snprintf(prefix, sizeof(prefix), "%.12s", key_out);
 	key_hash(hex, key_out);
-	struct store_val p[] = { SV_TEXT(hex), SV_TEXT(tenant), SV_INT(live), SV_TEXT(prefix),
-				 SV_INT(now) };
-	int rc = store_exec(db, "INSERT INTO api_keys (key_hash, tenant_id, livemode, key_prefix,"
-			    " created) VALUES ($1, $2, $3, $4, $5)", p, 5, e);
-	return rc < 0 ? rc : 0;
+	return store_api_key_insert(db, hex, tenant, live, prefix, now, e);
 }
 
 int svc_tenant_create(json_t **out, struct store *db, const char *name, int64_t now,
@@ -40,8 +37,7 @@ int svc_tenant_create(json_t **out, struct store *db, const char *name, int64_t 
 	rc = store_begin(db, e);
 	if (rc < 0)
 		return rc;
-	struct store_val p[] = { SV_TEXT(id), SV_TEXT(name), SV_INT(now) };
-	rc = store_exec(db, "INSERT INTO tenants (id, name, created) VALUES ($1, $2, $3)", p, 3, e);
+	rc = store_tenant_insert(db, id, name, now, e);
 	if (rc < 0)
 		goto done;
 	rc = insert_key(db, id, 0, now, test_key, sizeof(test_key), e);
@@ -61,35 +57,18 @@ done:
 	return 0;
 }
 
-struct auth_reader {
-	struct tenant_auth *out;
-	int found;
-};
-
-static int read_auth(void *ctx, const struct store_row *row)
-{
-	struct auth_reader *r = ctx;
-	snprintf(r->out->tenant, sizeof(r->out->tenant), "%s", store_row_text(row, 0, NULL));
-	r->out->livemode = (int)store_row_int(row, 1);
-	r->found = 1;
-	return 1;
-}
-
 int svc_tenant_authenticate(struct tenant_auth *out, struct store *db, const char *key,
 			    struct recur_err *e)
 {
 	char hex[crypto_hash_sha256_BYTES * 2 + 1];
-	struct auth_reader r = { .out = out };
 	if (!key || (strncmp(key, "sk_test_", 8) != 0 && strncmp(key, "sk_live_", 8) != 0) ||
 	    strlen(key) > 128)
 		goto unauthorized;
 	key_hash(hex, key);
-	struct store_val p[] = { SV_TEXT(hex) };
-	int rc = store_query(db, "SELECT tenant_id, livemode FROM api_keys WHERE key_hash = $1",
-			     p, 1, read_auth, &r, e);
+	int rc = store_api_key_find(db, hex, out->tenant, sizeof(out->tenant), &out->livemode, e);
 	if (rc < 0)
 		return rc;
-	if (r.found)
+	if (rc == 1)
 		return 0;
 unauthorized:
 	return err_set(e, RECUR_EAUTH, 401, "invalid_request_error", NULL, NULL,
