@@ -6,7 +6,7 @@ DB      ?= recur.db
 LISTEN  ?= 127.0.0.1:8080
 DEBS    := $(shell sed -e 's/\#.*//' deps/debian.txt | tr -s ' \n' ' ')
 
-.PHONY: all deps build test unit api lint run bench clean
+.PHONY: all deps build test unit api lint run bench coverage clean
 
 all: build
 
@@ -39,5 +39,17 @@ run: build
 bench: build
 	@bench/run.sh $(BUILD)/recur
 
+# Line coverage of the unit tests, per layer; the billing core must stay >= 95 %.
+coverage: deps
+	cmake -S . -B build-cov -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="--coverage"
+	cmake --build build-cov -j2
+	lcov --quiet --zerocounters --directory build-cov
+	cd build-cov && ctest --output-on-failure
+	lcov --quiet --capture --directory build-cov --output-file build-cov/all.info
+	@for layer in core billing store; do \
+		lcov --quiet --extract build-cov/all.info "*/src/$$layer/*" --output-file build-cov/$$layer.info; \
+		printf '%-8s ' $$layer; lcov --summary build-cov/$$layer.info 2>&1 | grep 'lines'; \
+	done
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-cov
