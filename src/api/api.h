@@ -42,6 +42,7 @@ extern const struct api_route api_price_routes[];
 extern const struct api_route api_coupon_routes[];
 extern const struct api_route api_tax_rate_routes[];
 extern const struct api_route api_event_routes[];
+extern const struct api_route api_test_clock_routes[];
 
 /*
  * Finds the route for method and path. Returns it and fills ids, or NULL with

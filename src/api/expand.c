@@ -11,6 +11,7 @@
 #include "service/price.h"
 #include "service/product.h"
 #include "service/tax_rate.h"
+#include "service/test_clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +28,30 @@ static const struct expandable kinds[] = {
 	{ "prod_", &svc_products_table },
 	{ "price_", &svc_prices_table },
 	{ "txr_", &svc_tax_rates_table },
+	{ "clock_", &svc_test_clocks_table },
 };
+
+/*
+ * The fields Stripe documents as expandable (ids that name another object) or
+ * includable (tiers, currency_options, applies_to: left out unless asked for).
+ * Anything else is refused, even when its value happens to be null; otherwise
+ * expand[]=email would pass on a customer without an email and fail on one
+ * with it.
+ */
+static const char *const expandable_fields[] = {
+	"applies_to", "charge", "coupon", "currency_options", "customer", "default_payment_method",
+	"default_price", "default_source", "invoice", "latest_charge", "latest_invoice",
+	"payment_intent", "payment_method", "payments", "price", "product", "promotion_code",
+	"refund", "schedule", "subscription", "test_clock", "tiers", NULL
+};
+
+static int is_expandable(const char *field)
+{
+	for (int i = 0; expandable_fields[i]; i++)
+		if (strcmp(expandable_fields[i], field) == 0)
+			return 1;
+	return 0;
+}
 
 static int cannot(struct recur_err *e, const char *path)
 {
@@ -64,6 +88,12 @@ static int expand_path(json_t *obj, const char *path, const char *full, int dept
 	json_t *v = json_object_get(obj, seg);
 	if (!v)
 		return cannot(e, full);
+	/* A field not on the list may only be passed through on the way to one
+	 * that is ("invoice_settings.default_payment_method"). */
+	if (!is_expandable(seg) && (!dot || !json_is_object(v)))
+		return cannot(e, full);
+	if (json_is_array(v) && !dot)
+		return 0; /* an includable list (tiers) is rendered whole */
 	if (json_is_string(v)) {
 		const char *id = json_string_value(v);
 		const struct expandable *k = NULL;

@@ -6,6 +6,7 @@
 static const struct api_route *const tables[] = {
 	api_customer_routes, api_product_routes, api_price_routes,
 	api_coupon_routes, api_tax_rate_routes, api_event_routes,
+	api_test_clock_routes,
 };
 
 /* Matches pattern against path segment by segment; ":x" takes one non-empty segment. */

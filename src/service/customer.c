@@ -2,6 +2,7 @@
 #include "core/ids.h"
 #include "service/list.h"
 #include "service/params.h"
+#include "service/test_clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -331,9 +332,14 @@ int svc_customer_create(json_t **out, struct svc *s, const json_t *p, struct rec
 		json_object_set_new(c, "next_invoice_sequence", json_integer(1));
 	if ((rc = params_string(&clock, p, "test_clock", 64, e)) < 0)
 		goto done;
-	if (rc > 0 && strncmp(clock, "clock_", 6) != 0) {
-		rc = err_invalid(e, "test_clock", "No such test clock: '%s'", clock);
-		goto done;
+	if (rc > 0) {
+		json_t *tc = NULL;
+		if ((rc = store_obj_get(&tc, s->db, &svc_test_clocks_table, &s->scope, clock, e)) < 0) {
+			snprintf(e->param, sizeof(e->param), "test_clock");
+			e->status = 400;
+			goto done;
+		}
+		json_decref(tc);
 	}
 	json_object_set_new(c, "test_clock", clock ? json_string(clock) : json_null());
 	if ((rc = params_array(&tax_ids, p, "tax_id_data", e)) < 0)

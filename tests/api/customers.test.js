@@ -13,6 +13,7 @@ before(async () => {
 after(async () => { await server.stop(); });
 
 test('create, retrieve, update, delete a customer', async () => {
+  const clock = await stripe.testHelpers.testClocks.create({ frozen_time: 1767225600 });
   const c = await stripe.customers.create({
     name: 'Kari Nordmann',
     email: 'kari@example.no',
@@ -23,7 +24,7 @@ test('create, retrieve, update, delete a customer', async () => {
     tax_id_data: [{ type: 'no_vat', value: 'NO123456789MVA' }],
     invoice_settings: { footer: 'Takk!', custom_fields: [{ name: 'Ref', value: 'A1' }] },
     metadata: { plan: 'pro', region: 'east' },
-    test_clock: 'clock_abc',
+    test_clock: clock.id,
   });
   assert.match(c.id, /^cus_[0-9A-Za-z]{24}$/);
   assert.equal(c.object, 'customer');
@@ -39,7 +40,7 @@ test('create, retrieve, update, delete a customer', async () => {
   assert.equal(c.invoice_settings.footer, 'Takk!');
   assert.deepEqual(c.invoice_settings.custom_fields, [{ name: 'Ref', value: 'A1' }]);
   assert.deepEqual(c.metadata, { plan: 'pro', region: 'east' });
-  assert.equal(c.test_clock, 'clock_abc');
+  assert.equal(c.test_clock, clock.id);
 
   const got = await stripe.customers.retrieve(c.id);
   assert.deepEqual(got, c);
@@ -111,10 +112,16 @@ test('list filters and search by email', async () => {
   assert.deepEqual(all, [b.id, a.id]);
 });
 
-test('expand works on a list of events', async () => {
-  const c = await stripe.customers.create({ name: 'Expand me' });
-  const ev = await stripe.events.list({ limit: 1 });
-  assert.equal(ev.data[0].data.object.id, c.id);
-  const r = await server.raw('GET', `/v1/customers/${c.id}?expand[]=test_clock`, { key: tenant.secret_key });
-  assert.equal(r.status, 200);
+test('expand replaces an id with its object, on one object and across a list', async () => {
+  const clock = await stripe.testHelpers.testClocks.create({ frozen_time: 1767225600, name: 'Expand' });
+  const c = await stripe.customers.create({ name: 'Expand me', test_clock: clock.id });
+  const one = await stripe.customers.retrieve(c.id, { expand: ['test_clock'] });
+  assert.equal(one.test_clock.id, clock.id);
+  assert.equal(one.test_clock.object, 'test_helpers.test_clock');
+  assert.equal(one.test_clock.frozen_time, 1767225600);
+  const list = await stripe.customers.list({ limit: 1, expand: ['data.test_clock'] });
+  assert.equal(list.data[0].test_clock.name, 'Expand');
+  const plain = await stripe.customers.create({ name: 'No clock' });
+  const none = await stripe.customers.retrieve(plain.id, { expand: ['test_clock'] });
+  assert.equal(none.test_clock, null);
 });

@@ -74,7 +74,7 @@ async function startServer() {
       return execFileSync('sqlite3', [dbPath,
         "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"]).toString()
         .split('\n').filter(Boolean)
-        .map((t) => t + '\n' + execFileSync('sqlite3', [dbPath, `SELECT * FROM "${t}" ORDER BY 1,2,3`]).toString())
+        .map((t) => t + '\n' + execFileSync('sqlite3', [dbPath, `SELECT * FROM "${t}" ORDER BY rowid`]).toString())
         .join('\n');
     },
     sql(q) {
