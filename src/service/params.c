@@ -1,7 +1,9 @@
 #include "service/params.h"
 #include "core/money.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,25 @@ int params_require(const json_t *p, const char *key, struct recur_err *e)
 	return 0;
 }
 
+/*
+ * Stripe's length limits count characters, not bytes: "Bjørnstjerne" is 12.
+ * Strings in the tree are valid UTF-8 (jansson refuses anything else), so the
+ * characters are the bytes that do not continue a sequence.
+ */
+static size_t utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static size_t string_chars(const json_t *v)
+{
+	return utf8_chars(json_string_value(v), json_string_length(v));
+}
+
 int params_string(const char **out, const json_t *p, const char *key, size_t maxlen,
 		  struct recur_err *e)
 {
@@ -42,7 +63,7 @@ int params_string(const char **out, const json_t *p, const char *key, size_t max
 		return 0;
 	if (!json_is_string(v))
 		return err_invalid(e, key, "Invalid string: %s must be a string", key);
-	if (json_string_length(v) > maxlen)
+	if (string_chars(v) > maxlen)
 		return err_invalid(e, key, "Invalid string: %s must be at most %zu characters",
 				   key, maxlen);
 	if (memchr(json_string_value(v), '\0', json_string_length(v)))
@@ -132,6 +153,20 @@ int params_enum(const char **out, const json_t *p, const char *key,
 	return err_invalid(e, key, "Invalid %s: must be one of %s", key, list);
 }
 
+/* Stripe spells currencies lower-case; the ISO table in core/money spells them upper-case. */
+#define MAX_CURRENCIES 256
+static char lower_codes[MAX_CURRENCIES][4];
+static pthread_once_t lower_once = PTHREAD_ONCE_INIT;
+
+static void lower_init(void)
+{
+	for (size_t i = 0; i < money_currency_count() && i < MAX_CURRENCIES; i++) {
+		const char *code = money_currency_at(i)->code;
+		for (int j = 0; j < 3; j++)
+			lower_codes[i][j] = (char)tolower((unsigned char)code[j]);
+	}
+}
+
 int params_currency(const char **out, const json_t *p, const char *key, struct recur_err *e)
 {
 	const char *code = NULL;
@@ -141,7 +176,11 @@ int params_currency(const char **out, const json_t *p, const char *key, struct r
 	const struct currency *c = money_currency_find(code);
 	if (!c)
 		return err_invalid(e, key, "Invalid currency: %s", code);
-	*out = c->code;
+	size_t index = (size_t)(c - money_currency_at(0));
+	if (index >= MAX_CURRENCIES)
+		return err_internal(e, "currency table larger than expected");
+	pthread_once(&lower_once, lower_init);
+	*out = lower_codes[index];
 	return 1;
 }
 
@@ -214,7 +253,7 @@ int params_string_array(const json_t **out, const json_t *p, const char *key, si
 	size_t i;
 	json_t *v;
 	json_array_foreach(arr, i, v) {
-		if (!json_is_string(v) || json_string_length(v) > maxlen)
+		if (!json_is_string(v) || string_chars(v) > maxlen)
 			return params_nest_index(e, err_invalid(e, "", "Invalid string in %s", key),
 						 key, i);
 	}
@@ -243,9 +282,10 @@ int params_metadata(json_t **out, const json_t *existing, const json_t *p,
 	const char *key;
 	json_t *val;
 	json_object_foreach(v, key, val) {
-		char param[96];
-		snprintf(param, sizeof(param), "metadata[%.40s]", key);
-		if (strlen(key) > 40 || strlen(key) == 0) {
+		char param[sizeof(e->param)];
+		size_t klen = utf8_chars(key, strlen(key));
+		snprintf(param, sizeof(param), "metadata[%s]", key);
+		if (klen > 40 || klen == 0) {
 			rc = err_invalid(e, param, "Metadata keys must be 1 to 40 characters");
 			goto done;
 		}
@@ -264,7 +304,7 @@ int params_metadata(json_t **out, const json_t *existing, const json_t *p,
 			json_object_del(md, key);
 			continue;
 		}
-		if (json_string_length(val) > 500) {
+		if (string_chars(val) > 500) {
 			rc = err_invalid(e, param, "Metadata values can be at most 500 characters");
 			goto done;
 		}

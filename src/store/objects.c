@@ -1,12 +1,14 @@
 #include "store/objects.h"
 #include "core/buf.h"
+#include "core/money.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /*
- * SQL is assembled per call from the descriptor. The text is identical for
+ * SQL is assembled per call from the descriptor; column names are quoted so a
+ * field may be named like an SQL keyword ("end"). The text is identical for
  * identical calls, so the driver's statement cache still hits; building it costs
  * far less than executing it.
  */
@@ -48,8 +50,19 @@ static int field_value(struct params *p, const struct store_col *c, const json_t
 	case COL_BOOL:
 		return push(p, SV_INT(json_is_true(v) ? 1 : 0));
 	case COL_FIXED: {
-		/* The service hands fixed-point fields over already scaled, as integers. */
-		return push(p, SV_INT(json_integer_value(v)));
+		/*
+		 * Services hand fixed-point fields over scaled, as integers. An object
+		 * read back from the store carries them rendered as decimals; those are
+		 * turned back into the exact scaled integer through their decimal text.
+		 */
+		if (json_is_integer(v))
+			return push(p, SV_INT(json_integer_value(v)));
+		char text[64];
+		int64_t scaled = 0;
+		snprintf(text, sizeof(text), "%.*f", c->scale, json_number_value(v));
+		if (money_parse(&scaled, text, c->scale, MONEY_LOCALE_C, NULL) < 0)
+			return -1;
+		return push(p, SV_INT(scaled));
 	}
 	case COL_JSON: {
 		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -80,7 +93,7 @@ int store_obj_insert(struct store *s, const struct store_table *t,
 	push(&p, SV_INT(json_integer_value(json_object_get(obj, "created"))));
 	buf_printf(&sql, "INSERT INTO %s (tenant_id, livemode, id, created", t->table);
 	for (int i = 0; i < t->ncols; i++)
-		buf_printf(&sql, ", %s", t->cols[i].name);
+		buf_printf(&sql, ", \"%s\"", t->cols[i].name);
 	buf_puts(&sql, ") VALUES ($1, $2, $3, $4");
 	for (int i = 0; i < t->ncols; i++) {
 		int n = field_value(&p, &t->cols[i], json_object_get(obj, t->cols[i].name));
@@ -117,7 +130,7 @@ int store_obj_update(struct store *s, const struct store_table *t,
 			rc = err_internal(e, "cannot encode %s.%s", t->table, t->cols[i].name);
 			goto done;
 		}
-		buf_printf(&sql, "%s%s = $%d", i ? ", " : "", t->cols[i].name, n);
+		buf_printf(&sql, "%s\"%s\" = $%d", i ? ", " : "", t->cols[i].name, n);
 	}
 	buf_puts(&sql, " WHERE tenant_id = $1 AND livemode = $2 AND id = $3");
 	rc = store_exec(s, sql.data, p.v, p.n, e);
@@ -135,7 +148,7 @@ static void select_list(struct buf *sql, const struct store_table *t)
 {
 	buf_puts(sql, "SELECT id, created");
 	for (int i = 0; i < t->ncols; i++)
-		buf_printf(sql, ", %s", t->cols[i].name);
+		buf_printf(sql, ", \"%s\"", t->cols[i].name);
 	buf_puts(sql, t->soft_delete ? ", deleted" : ", 0");
 }
 

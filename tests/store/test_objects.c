@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/migrate.h"
 #include "store/objects.h"
 #include "store/store.h"
 
@@ -91,7 +92,7 @@ static void test_migrate_twice_is_a_no_op(void **state)
 	assert_int_equal(store_migrate(f->db, &e), 0);
 	assert_int_equal(store_query_int(&n, NULL, f->db, "SELECT count(*) FROM schema_migrations",
 					 NULL, 0, &e), 0);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, store_migration_count);
 }
 
 static void test_round_trip(void **state)
