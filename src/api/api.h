@@ -58,4 +58,10 @@ const struct api_route *api_route_find(const char *method, const char *path, cha
  */
 int api_expand(json_t *obj, struct api_call *c, struct recur_err *e);
 
+/*
+ * Refuses expand paths that cannot succeed on any object (a field that is not
+ * expandable, more than four levels), before the handler changes anything.
+ */
+int api_expand_check(const json_t *expand, struct recur_err *e);
+
 #endif

@@ -19,8 +19,17 @@
 #define EXPAND_MAX_DEPTH 4
 
 struct expandable {
-	const char *prefix;
+	const char *prefix; /* id prefix, or the field name for ids callers may choose */
 	const struct store_table *table;
+};
+
+/* Fields whose ids may be chosen by the caller are found by the field's name. */
+static const struct expandable fields[] = {
+	{ "product", &svc_products_table },
+	{ "default_price", &svc_prices_table },
+	{ "price", &svc_prices_table },
+	{ "customer", &svc_customers_table },
+	{ "test_clock", &svc_test_clocks_table },
 };
 
 static const struct expandable kinds[] = {
@@ -97,7 +106,10 @@ static int expand_path(json_t *obj, const char *path, const char *full, int dept
 	if (json_is_string(v)) {
 		const char *id = json_string_value(v);
 		const struct expandable *k = NULL;
-		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (strcmp(seg, fields[i].prefix) == 0)
+				k = &fields[i];
+		for (size_t i = 0; !k && i < sizeof(kinds) / sizeof(kinds[0]); i++)
 			if (strncmp(id, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
 				k = &kinds[i];
 		if (!k)
@@ -120,6 +132,51 @@ static int expand_path(json_t *obj, const char *path, const char *full, int dept
 	if (!dot || json_is_null(v))
 		return 0;
 	return expand_path(v, dot + 1, full, depth + 1, c, e);
+}
+
+/*
+ * What can be known about a path without the object: every segment named, the
+ * last one a field Stripe lets expand[] name, at most four levels ("data." on
+ * a list is not a level). Run before the handler, so that a POST with a bad
+ * expand[] is refused before it changes anything rather than after.
+ */
+static int check_path(const char *path)
+{
+	int levels = 0;
+	for (;;) {
+		const char *dot = strchr(path, '.');
+		size_t n = dot ? (size_t)(dot - path) : strlen(path);
+		char seg[128];
+		if (n == 0 || n >= sizeof(seg))
+			return -1;
+		memcpy(seg, path, n);
+		seg[n] = '\0';
+		if (strcmp(seg, "data") != 0 && ++levels > EXPAND_MAX_DEPTH)
+			return -2;
+		if (!dot)
+			return is_expandable(seg) ? 0 : -1;
+		path = dot + 1;
+	}
+}
+
+int api_expand_check(const json_t *expand, struct recur_err *e)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(expand, i, p) {
+		const char *path = json_string_value(p);
+		int rc = check_path(path);
+		if (rc == -2)
+			err_invalid(e, "expand", "You cannot expand more than %d levels of a property (%s).",
+				    EXPAND_MAX_DEPTH, path);
+		else if (rc < 0)
+			cannot(e, path);
+		if (rc < 0) {
+			snprintf(e->param, sizeof(e->param), "expand[%zu]", i);
+			return RECUR_EINVAL;
+		}
+	}
+	return 0;
 }
 
 int api_expand(json_t *obj, struct api_call *c, struct recur_err *e)

@@ -81,7 +81,7 @@ CREATE TABLE products (
   seq INTEGER PRIMARY KEY,
   tenant_id TEXT NOT NULL,
   livemode INTEGER NOT NULL,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT NOT NULL,
   created BIGINT NOT NULL,
   updated BIGINT NOT NULL,
   deleted INTEGER NOT NULL DEFAULT 0,
@@ -100,6 +100,8 @@ CREATE TABLE products (
   type TEXT,
   metadata TEXT NOT NULL DEFAULT '{}'
 );
+-- Product ids may be chosen by the caller: unique per tenant and mode only.
+CREATE UNIQUE INDEX products_id ON products (tenant_id, livemode, id);
 CREATE INDEX products_scope ON products (tenant_id, livemode, seq);
 
 CREATE TABLE prices (
