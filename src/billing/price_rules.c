@@ -71,21 +71,6 @@ int price_rules_decimal(struct price_decimal *out, const char *in, int64_t max,
 	return 0;
 }
 
-int64_t price_rules_interval_count_max(enum calendar_unit unit)
-{
-	switch (unit) {
-	case CAL_DAY:
-		return 1095;
-	case CAL_WEEK:
-		return 156;
-	case CAL_MONTH:
-		return 36;
-	case CAL_YEAR:
-		return 3;
-	}
-	return 0;
-}
-
 int price_rules_tiers(size_t *bad, const struct price_tier_bound *tiers, size_t n,
 		      struct recur_err *e)
 {

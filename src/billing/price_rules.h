@@ -41,12 +41,6 @@ struct price_decimal {
 int price_rules_decimal(struct price_decimal *out, const char *in, int64_t max,
 			struct recur_err *e);
 
-/*
- * The largest interval_count Stripe allows for a recurring interval: one
- * billing period may last at most three years (3 years, 36 months, 156 weeks,
- * 1095 days). 0 for an unknown unit.
- */
-int64_t price_rules_interval_count_max(enum calendar_unit unit);
 
 /* One tier's upper bound: up_to, or "inf" for the open-ended last tier. */
 struct price_tier_bound {

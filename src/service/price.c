@@ -1,4 +1,5 @@
 #include "service/price.h"
+#include "billing/period.h"
 #include "billing/price_rules.h"
 #include "core/ids.h"
 #include "service/list.h"
@@ -198,7 +199,7 @@ static int recurring(json_t **out, const json_t *r, struct recur_err *e)
 		return rc;
 	while (strcmp(intervals[unit], interval) != 0)
 		unit++;
-	int64_t max = price_rules_interval_count_max(interval_units[unit]);
+	int64_t max = billing_interval_count_max(interval_units[unit]);
 	if (count > max)
 		return err_invalid(e, "interval_count",
 				   "The maximum billing interval is three years: interval_count can be at"

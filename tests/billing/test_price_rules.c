@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "billing/period.h"
 #include "billing/price_rules.h"
 #include "core/err.h"
 
@@ -86,11 +87,11 @@ static void test_decimal_rejects(void **state)
 static void test_interval_cap(void **state)
 {
 	(void)state;
-	assert_int_equal(price_rules_interval_count_max(CAL_DAY), 1095);
-	assert_int_equal(price_rules_interval_count_max(CAL_WEEK), 156);
-	assert_int_equal(price_rules_interval_count_max(CAL_MONTH), 36);
-	assert_int_equal(price_rules_interval_count_max(CAL_YEAR), 3);
-	assert_int_equal(price_rules_interval_count_max((enum calendar_unit)99), 0);
+	assert_int_equal(billing_interval_count_max(CAL_DAY), 1095);
+	assert_int_equal(billing_interval_count_max(CAL_WEEK), 156);
+	assert_int_equal(billing_interval_count_max(CAL_MONTH), 36);
+	assert_int_equal(billing_interval_count_max(CAL_YEAR), 3);
+	assert_int_equal(billing_interval_count_max((enum calendar_unit)99), 0);
 }
 
 #define T(n) { false, (n) }
