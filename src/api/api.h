@@ -43,6 +43,11 @@ extern const struct api_route api_coupon_routes[];
 extern const struct api_route api_tax_rate_routes[];
 extern const struct api_route api_event_routes[];
 extern const struct api_route api_test_clock_routes[];
+extern const struct api_route api_subscription_routes[];
+extern const struct api_route api_promotion_code_routes[];
+extern const struct api_route api_invoice_routes[];
+extern const struct api_route api_invoiceitem_routes[];
+extern const struct api_route api_customer_balance_routes[];
 
 /*
  * Finds the route for method and path. Returns it and fills ids, or NULL with

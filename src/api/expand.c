@@ -8,10 +8,14 @@
 #include "api/api.h"
 #include "service/coupon.h"
 #include "service/customer.h"
+#include "service/invoice.h"
+#include "service/invoiceitem.h"
 #include "service/price.h"
 #include "service/product.h"
 #include "service/tax_rate.h"
 #include "service/test_clock.h"
+#include "service/subscription.h"
+#include "service/promotion_code.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +34,8 @@ static const struct expandable fields[] = {
 	{ "price", &svc_prices_table },
 	{ "customer", &svc_customers_table },
 	{ "test_clock", &svc_test_clocks_table },
+	{ "invoice", &svc_invoices_table },
+	{ "latest_invoice", &svc_invoices_table },
 };
 
 static const struct expandable kinds[] = {
@@ -38,6 +44,9 @@ static const struct expandable kinds[] = {
 	{ "price_", &svc_prices_table },
 	{ "txr_", &svc_tax_rates_table },
 	{ "clock_", &svc_test_clocks_table },
+	{ "promo_", &svc_promotion_codes_table },
+	{ "in_", &svc_invoices_table },
+	{ "ii_", &svc_invoiceitems_table },
 };
 
 /*
@@ -60,6 +69,13 @@ static int is_expandable(const char *field)
 		if (strcmp(expandable_fields[i], field) == 0)
 			return 1;
 	return 0;
+}
+
+/* Includable fields: an object that has none simply has nothing to include. */
+static int is_includable(const char *field)
+{
+	return strcmp(field, "applies_to") == 0 || strcmp(field, "currency_options") == 0 ||
+	       strcmp(field, "tiers") == 0;
 }
 
 static int cannot(struct recur_err *e, const char *path)
@@ -96,7 +112,7 @@ static int expand_path(json_t *obj, const char *path, const char *full, int dept
 	}
 	json_t *v = json_object_get(obj, seg);
 	if (!v)
-		return cannot(e, full);
+		return !dot && is_includable(seg) ? 0 : cannot(e, full);
 	/* A field not on the list may only be passed through on the way to one
 	 * that is ("invoice_settings.default_payment_method"). */
 	if (!is_expandable(seg) && (!dot || !json_is_object(v)))
@@ -116,7 +132,12 @@ static int expand_path(json_t *obj, const char *path, const char *full, int dept
 			return cannot(e, full);
 		json_t *loaded = NULL;
 		bool deleted = false;
-		int rc = store_obj_get_any(&loaded, &deleted, c->svc.db, k->table, &c->svc.scope, id, e);
+		/* Invoices and items render more than their row holds. */
+		int rc = k->table == &svc_invoices_table ? svc_invoice_retrieve(&loaded, &c->svc, id, e)
+			 : k->table == &svc_invoiceitems_table
+				 ? svc_invoiceitem_retrieve(&loaded, &c->svc, id, e)
+				 : store_obj_get_any(&loaded, &deleted, c->svc.db, k->table,
+						     &c->svc.scope, id, e);
 		if (rc < 0)
 			return rc;
 		if (deleted) {

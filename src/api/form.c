@@ -16,15 +16,21 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Percent-decodes src[0..len) into dst (at least len + 1 bytes); '+' is a space. */
-static size_t unescape(char *dst, const char *src, size_t len)
+/*
+ * Percent-decodes src[0..len) into dst (at least len + 1 bytes); '+' is a space.
+ * A '%' not followed by two hex digits is refused, as Rack (Stripe's own front
+ * end) refuses it: guessing what "%ZZ" meant would store something the client
+ * never sent. Returns the decoded length, or -1 on a malformed escape.
+ */
+static long unescape(char *dst, const char *src, size_t len)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (src[i] == '+') {
 			dst[o++] = ' ';
-		} else if (src[i] == '%' && i + 2 < len && hexval(src[i + 1]) >= 0 &&
-			   hexval(src[i + 2]) >= 0) {
+		} else if (src[i] == '%') {
+			if (i + 2 >= len || hexval(src[i + 1]) < 0 || hexval(src[i + 2]) < 0)
+				return -1;
 			dst[o++] = (char)(hexval(src[i + 1]) * 16 + hexval(src[i + 2]));
 			i += 2;
 		} else {
@@ -32,7 +38,48 @@ static size_t unescape(char *dst, const char *src, size_t len)
 		}
 	}
 	dst[o] = '\0';
-	return o;
+	return (long)o;
+}
+
+size_t form_utf8_prefix(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = u[i];
+		size_t n;
+		uint32_t cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			break; /* a continuation byte, an overlong lead (C0, C1) or F5..FF */
+		}
+		size_t k;
+		for (k = 1; k <= n; k++) {
+			if (i + k >= len || (u[i + k] & 0xC0) != 0x80)
+				break;
+			cp = (cp << 6) | (u[i + k] & 0x3F);
+		}
+		if (k <= n)
+			break;
+		/* Overlong forms, UTF-16 surrogates and code points past U+10FFFF. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			break;
+		i += n + 1;
+	}
+	return i;
 }
 
 static int bad(struct recur_err *e, const char *key, const char *why)
@@ -50,13 +97,26 @@ int form_add(json_t *tree, const char *key, const char *value, size_t value_len,
 	size_t klen = strlen(key);
 	if (klen == 0)
 		return bad(e, "", "empty parameter name");
-	if (klen > FORM_MAX_KEY)
-		return err_invalid(e, "", "Parameter name too long (at most %d characters)", FORM_MAX_KEY);
 	/* Split "a[b][0]" into a, b, 0; "[]" gives an empty segment (append). */
 	const char *open = strchr(key, '[');
 	size_t base = open ? (size_t)(open - key) : klen;
 	if (base == 0)
 		return bad(e, key, "parameter names cannot start with '['");
+	/*
+	 * Errors about the name as a whole point at its top-level parameter, the
+	 * part a client can act on ("metadata" for an overlong metadata key), and
+	 * only when that part is valid UTF-8, since the error is rendered as JSON.
+	 */
+	if (klen > FORM_MAX_KEY || form_utf8_prefix(key, klen) != klen) {
+		char top[FORM_MAX_KEY + 1];
+		size_t n = base < FORM_MAX_KEY ? base : FORM_MAX_KEY;
+		int utf8 = form_utf8_prefix(key, n) == n;
+		snprintf(top, sizeof(top), "%.*s", (int)n, key);
+		if (klen > FORM_MAX_KEY)
+			return err_invalid(e, utf8 ? top : NULL,
+					   "Parameter name too long (at most %d characters)", FORM_MAX_KEY);
+		return err_invalid(e, utf8 ? top : NULL, "Parameter names must be valid UTF-8");
+	}
 	memcpy(segs[0], key, base);
 	segs[0][base] = '\0';
 	nseg = 1;
@@ -94,13 +154,17 @@ int form_add(json_t *tree, const char *key, const char *value, size_t value_len,
 				json_decref(val);
 				return bad(e, key, "given both as a value and as a hash");
 			}
-			json_object_set_new(node, name, val);
+			if (json_object_set_new(node, name, val) < 0)
+				return err_internal(e, "cannot store parameter");
 			return 0;
 		}
 		json_t *child = json_object_get(node, name);
 		if (!child) {
 			child = json_object();
-			json_object_set_new(node, name, child);
+			if (json_object_set_new(node, name, child) < 0) {
+				json_decref(val);
+				return err_internal(e, "cannot store parameter");
+			}
 		} else if (!json_is_object(child)) {
 			json_decref(val);
 			return bad(e, key, "given both as a value and as a hash");
@@ -133,14 +197,25 @@ int form_decode(json_t *tree, const char *body, size_t len, struct recur_err *e)
 			}
 			const char *eq = memchr(body + i, '=', end - i);
 			size_t klen = eq ? (size_t)(eq - (body + i)) : end - i;
-			size_t kdec = unescape(key, body + i, klen);
-			size_t vlen = eq ? unescape(val, eq + 1, (size_t)(body + end - eq - 1)) : 0;
+			long kdec = unescape(key, body + i, klen);
+			if (kdec < 0) {
+				char raw[FORM_MAX_KEY + 1];
+				snprintf(raw, sizeof(raw), "%.*s", (int)(klen < FORM_MAX_KEY ? klen : FORM_MAX_KEY),
+					 body + i);
+				rc = err_invalid(e, raw, "Invalid percent-encoding in parameter name %s", raw);
+				goto done;
+			}
+			long vlen = eq ? unescape(val, eq + 1, (size_t)(body + end - eq - 1)) : 0;
+			if (vlen < 0) {
+				rc = bad(e, key, "invalid percent-encoding in the value");
+				goto done;
+			}
 			val[vlen] = '\0';
-			if (strlen(key) != kdec) {
+			if (strlen(key) != (size_t)kdec) {
 				rc = err_invalid(e, NULL, "Parameter names cannot contain NUL bytes");
 				goto done;
 			}
-			if ((rc = form_add(tree, key, val, vlen, e)) < 0)
+			if ((rc = form_add(tree, key, val, (size_t)vlen, e)) < 0)
 				goto done;
 		}
 		i = end + 1;

@@ -20,11 +20,21 @@
 #define FORM_MAX_PAIRS 4000
 #define FORM_MAX_INDEX 1000
 
+/*
+ * Length of the longest prefix of s[0..len) that is well-formed UTF-8 (no
+ * overlong forms, surrogates or code points past U+10FFFF); len when all is.
+ */
+size_t form_utf8_prefix(const char *s, size_t len);
+
 /* Adds one decoded key/value pair ("items[0][price]", "x") to tree. */
 int form_add(json_t *tree, const char *key, const char *value, size_t value_len,
 	     struct recur_err *e);
 
-/* Decodes a whole urlencoded body into tree. */
+/*
+ * Decodes a whole urlencoded body (or query string) into tree. Malformed
+ * percent-escapes, invalid UTF-8 and conflicting or overlong names are
+ * refused with a 400 naming the parameter.
+ */
 int form_decode(json_t *tree, const char *body, size_t len, struct recur_err *e);
 
 /*

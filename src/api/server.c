@@ -33,6 +33,8 @@ static struct store *worker_store(struct recur_err *e)
 struct conn {
 	struct buf body;
 	int too_big;
+	int started;   /* the first access-handler call has been seen */
+	char *query;   /* raw query string (still percent-encoded), malloc'd, or NULL */
 	struct timespec start;
 };
 
@@ -55,45 +57,42 @@ static char *render(const json_t *v)
 	return json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
 }
 
+/*
+ * A JSON string of s, with every byte that is not part of well-formed UTF-8
+ * replaced by '?'. Messages and params quote what the client sent (an id from
+ * the path, a key cut short to fit), and jansson refuses invalid UTF-8, which
+ * would otherwise leave the error without a body.
+ */
+static json_t *clean_string(const char *s)
+{
+	char out[sizeof(((struct recur_err *)0)->message)];
+	size_t len = strnlen(s, sizeof(out) - 1), o = 0, i = 0;
+	while (i < len) { /* each bad byte becomes one '?', so o never passes i */
+		size_t n = form_utf8_prefix(s + i, len - i);
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+		if (i < len) {
+			out[o++] = '?';
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return json_string(out);
+}
+
 static void error_response(struct response *r, const struct recur_err *e)
 {
-	json_t *err = json_pack("{s:s, s:s}", "type", e->type[0] ? e->type : "api_error",
-				"message", e->message);
+	json_t *err = json_pack("{s:s, s:o}", "type", e->type[0] ? e->type : "api_error",
+				"message", clean_string(e->message));
 	if (e->code[0])
 		json_object_set_new(err, "code", json_string(e->code));
 	if (e->param[0])
-		json_object_set_new(err, "param", json_string(e->param));
+		json_object_set_new(err, "param", clean_string(e->param));
 	json_t *doc = json_pack("{s:o}", "error", err);
 	r->status = e->status ? e->status : 500;
 	r->body = render(doc);
 	json_decref(doc);
-}
-
-struct query_ctx {
-	json_t *tree;
-	struct recur_err *e;
-	int rc;
-};
-
-static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-			       size_t key_size, const char *value, size_t value_size)
-{
-	(void)kind;
-	(void)key_size;
-	struct query_ctx *q = cls;
-	q->rc = form_add(q->tree, key, value ? value : "", value ? value_size : 0, q->e);
-	return q->rc < 0 ? MHD_NO : MHD_YES;
-}
-
-/*
- * Adds the query string's arguments (already unescaped by libmicrohttpd, which
- * keeps repeated keys such as expand[]=a&expand[]=b as separate entries).
- */
-static int query_params(struct MHD_Connection *mc, json_t *tree, struct recur_err *e)
-{
-	struct query_ctx q = { .tree = tree, .e = e };
-	MHD_get_connection_values_n(mc, MHD_GET_ARGUMENT_KIND, add_arg, &q);
-	return q.rc;
 }
 
 /* The secret key from "Bearer sk_..." or "Basic base64(sk_...:)". */
@@ -217,7 +216,7 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 		if (c->body.len && form_decode(tree, c->body.data, c->body.len, &e) < 0)
 			goto fail;
 	}
-	if (query_params(mc, tree, &e) < 0)
+	if (c->query && form_decode(tree, c->query, strlen(c->query), &e) < 0)
 		goto fail;
 	form_finish(tree);
 
@@ -243,6 +242,11 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 			err_invalid(&e, NULL, "Idempotency-Key must be 1 to %d characters", IDEM_MAX_KEY);
 			goto fail;
 		}
+		/* The key is recorded on events as a JSON string. */
+		if (form_utf8_prefix(ikey, strlen(ikey)) != strlen(ikey)) {
+			err_invalid(&e, NULL, "Idempotency-Key must be valid UTF-8");
+			goto fail;
+		}
 		char hash[65];
 		char *body = NULL;
 		request_hash(hash, method, path, tree);
@@ -259,7 +263,7 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 		call.svc.commit_hook = idem_hook;
 		call.svc.commit_ctx = &hook;
 	}
-	if (take_expand(&expand, tree, &e) < 0)
+	if (take_expand(&expand, tree, &e) < 0 || (expand && api_expand_check(expand, &e) < 0))
 		goto fail;
 	call.params = tree;
 	call.expand = expand;
@@ -280,6 +284,29 @@ done:
 	json_decref(tree);
 }
 
+/*
+ * Called with the request target exactly as the client sent it, before
+ * libmicrohttpd unescapes it. The query string is kept raw so that it goes
+ * through form_decode like a body: libmicrohttpd's own argument parser passes
+ * "%ZZ" on as text and drops names that are not UTF-8 without a word.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	(void)cls;
+	(void)mc;
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &c->start);
+	buf_init(&c->body, API_MAX_BODY);
+	const char *q = strchr(uri, '?');
+	if (q && q[1] && !(c->query = strdup(q + 1))) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
 				  const char *method, const char *version,
 				  const char *upload, size_t *upload_size, void **con_cls)
@@ -287,16 +314,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	(void)cls;
 	(void)version;
 	struct conn *c = *con_cls;
-	if (!c) {
-		c = calloc(1, sizeof(*c));
-		if (!c)
-			return MHD_NO;
-		clock_gettime(CLOCK_MONOTONIC, &c->start);
-		buf_init(&c->body, API_MAX_BODY);
+	if (!c)
+		return MHD_NO; /* on_uri could not allocate: drop the connection */
+	if (!c->started) {
 		const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY)
 			c->too_big = 1;
-		*con_cls = c;
+		c->started = 1;
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -339,6 +363,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 	struct conn *c = *con_cls;
 	if (c) {
 		buf_free(&c->body);
+		free(c->query);
 		free(c);
 		*con_cls = NULL;
 	}
@@ -363,6 +388,7 @@ int api_server_run(const struct api_server_opts *o, struct recur_err *e)
 		0, NULL, NULL, on_request, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
