@@ -29,10 +29,13 @@ struct api_call {
 
 typedef int (*api_handler)(json_t **out, struct api_call *c, struct recur_err *e);
 
+enum { API_NO_PARAMS = 1 }; /* the endpoint takes no parameters besides expand */
+
 struct api_route {
 	const char *method;  /* GET, POST, DELETE */
 	const char *pattern; /* "/v1/customers/:id"; ":x" matches one path segment */
 	api_handler fn;
+	unsigned flags;
 };
 
 /* Route tables, each ended by an entry whose method is NULL. */
@@ -45,6 +48,7 @@ extern const struct api_route api_event_routes[];
 extern const struct api_route api_test_clock_routes[];
 extern const struct api_route api_subscription_routes[];
 extern const struct api_route api_promotion_code_routes[];
+extern const struct api_route api_invoice_preview_routes[];
 extern const struct api_route api_invoice_routes[];
 extern const struct api_route api_invoiceitem_routes[];
 extern const struct api_route api_customer_balance_routes[];

@@ -30,8 +30,8 @@ static int list(json_t **out, struct api_call *c, struct recur_err *e)
 const struct api_route api_coupon_routes[] = {
 	{ "POST", "/v1/coupons", create },
 	{ "GET", "/v1/coupons", list },
-	{ "GET", "/v1/coupons/:id", retrieve },
+	{ "GET", "/v1/coupons/:id", retrieve, API_NO_PARAMS },
 	{ "POST", "/v1/coupons/:id", update },
-	{ "DELETE", "/v1/coupons/:id", delete },
+	{ "DELETE", "/v1/coupons/:id", delete, API_NO_PARAMS },
 	{ 0 },
 };

@@ -36,8 +36,8 @@ const struct api_route api_customer_routes[] = {
 	{ "GET", "/v1/customers/search", search },
 	{ "POST", "/v1/customers", create },
 	{ "GET", "/v1/customers", list },
-	{ "GET", "/v1/customers/:id", retrieve },
+	{ "GET", "/v1/customers/:id", retrieve, API_NO_PARAMS },
 	{ "POST", "/v1/customers/:id", update },
-	{ "DELETE", "/v1/customers/:id", delete },
+	{ "DELETE", "/v1/customers/:id", delete, API_NO_PARAMS },
 	{ 0 },
 };

@@ -51,6 +51,6 @@ static int list(json_t **out, struct api_call *c, struct recur_err *e)
 
 const struct api_route api_event_routes[] = {
 	{ "GET", "/v1/events", list },
-	{ "GET", "/v1/events/:id", retrieve },
+	{ "GET", "/v1/events/:id", retrieve, API_NO_PARAMS },
 	{ 0 },
 };

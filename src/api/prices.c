@@ -25,7 +25,7 @@ static int list(json_t **out, struct api_call *c, struct recur_err *e)
 const struct api_route api_price_routes[] = {
 	{ "POST", "/v1/prices", create },
 	{ "GET", "/v1/prices", list },
-	{ "GET", "/v1/prices/:id", retrieve },
+	{ "GET", "/v1/prices/:id", retrieve, API_NO_PARAMS },
 	{ "POST", "/v1/prices/:id", update },
 	{ 0 },
 };

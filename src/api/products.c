@@ -30,8 +30,8 @@ static int list(json_t **out, struct api_call *c, struct recur_err *e)
 const struct api_route api_product_routes[] = {
 	{ "POST", "/v1/products", create },
 	{ "GET", "/v1/products", list },
-	{ "GET", "/v1/products/:id", retrieve },
+	{ "GET", "/v1/products/:id", retrieve, API_NO_PARAMS },
 	{ "POST", "/v1/products/:id", update },
-	{ "DELETE", "/v1/products/:id", delete },
+	{ "DELETE", "/v1/products/:id", delete, API_NO_PARAMS },
 	{ 0 },
 };

@@ -265,6 +265,12 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 	}
 	if (take_expand(&expand, tree, &e) < 0 || (expand && api_expand_check(expand, &e) < 0))
 		goto fail;
+	if ((route->flags & API_NO_PARAMS) && json_object_size(tree) > 0) {
+		const char *unknown = json_object_iter_key(json_object_iter(tree));
+		err_set(&e, RECUR_EINVAL, 400, "invalid_request_error", "parameter_unknown", unknown,
+			"Received unknown parameter: %s", unknown);
+		goto fail;
+	}
 	call.params = tree;
 	call.expand = expand;
 	if (route->fn(&out, &call, &e) < 0)

@@ -30,7 +30,7 @@ static int list(json_t **out, struct api_call *c, struct recur_err *e)
 const struct api_route api_tax_rate_routes[] = {
 	{ "POST", "/v1/tax_rates", create },
 	{ "GET", "/v1/tax_rates", list },
-	{ "GET", "/v1/tax_rates/:id", retrieve },
+	{ "GET", "/v1/tax_rates/:id", retrieve, API_NO_PARAMS },
 	{ "POST", "/v1/tax_rates/:id", update },
 	{ 0 },
 };

@@ -30,8 +30,8 @@ static int advance(json_t **out, struct api_call *c, struct recur_err *e)
 const struct api_route api_test_clock_routes[] = {
 	{ "POST", "/v1/test_helpers/test_clocks", create },
 	{ "GET", "/v1/test_helpers/test_clocks", list },
-	{ "GET", "/v1/test_helpers/test_clocks/:id", retrieve },
-	{ "DELETE", "/v1/test_helpers/test_clocks/:id", delete },
+	{ "GET", "/v1/test_helpers/test_clocks/:id", retrieve, API_NO_PARAMS },
+	{ "DELETE", "/v1/test_helpers/test_clocks/:id", delete, API_NO_PARAMS },
 	{ "POST", "/v1/test_helpers/test_clocks/:id/advance", advance },
 	{ 0 },
 };

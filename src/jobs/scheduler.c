@@ -1,4 +1,5 @@
 #include "jobs/scheduler.h"
+#include "service/subscription.h"
 #include "store/idempotency.h"
 #include "core/log.h"
 
@@ -12,6 +13,7 @@ struct scheduler {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	int stopping;
+	int64_t next_purge;
 	struct store *db;
 };
 
@@ -37,11 +39,25 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		struct recur_err e;
 		err_clear(&e);
-		int n = scheduler_purge_idempotency(s->db, (int64_t)time(NULL), &e);
-		if (n < 0)
-			log_warn("scheduler: purging idempotency keys failed: %s", e.message);
-		else if (n > 0)
-			log_info("scheduler: purged %d expired idempotency keys", n);
+		int64_t now = (int64_t)time(NULL);
+		if (now >= s->next_purge) {
+			int n = scheduler_purge_idempotency(s->db, now, &e);
+			if (n < 0)
+				log_warn("scheduler: purging idempotency keys failed: %s", e.message);
+			else if (n > 0)
+				log_info("scheduler: purged %d expired idempotency keys", n);
+			s->next_purge = now + SCHEDULER_PURGE_SECONDS;
+		}
+		int done = 0, total = 0;
+		do {
+			if (svc_subscription_run_due_wall(&done, s->db, now, &e) < 0) {
+				log_warn("scheduler: subscription due work failed: %s", e.message);
+				break;
+			}
+			total += done;
+		} while (done == SVC_RENEWAL_BATCH && !s->stopping);
+		if (total)
+			log_info("scheduler: ran the due work of %d subscriptions", total);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += SCHEDULER_TICK_SECONDS;

@@ -1,8 +1,9 @@
 /*
  * scheduler.h - the background thread that runs work which becomes due with time.
  *
- * Today it purges idempotency keys past their 24-hour life; renewals, trial ends,
- * payment retries and webhook deliveries join it as they land. Jobs call the
+ * It runs the due work of wall-clock subscriptions (renewals, trial ends,
+ * scheduled cancellations) and purges idempotency keys past their 24-hour
+ * life; payment retries and webhook deliveries join it as they land. Jobs call the
  * store or services; they hold no rules of their own. Each tick is bounded so
  * one run never holds the write lock for long.
  */
@@ -14,7 +15,8 @@
 #include "core/err.h"
 #include "store/store.h"
 
-#define SCHEDULER_TICK_SECONDS 60
+#define SCHEDULER_TICK_SECONDS 1    /* how often due work is looked for */
+#define SCHEDULER_PURGE_SECONDS 60  /* how often expired idempotency keys go */
 #define SCHEDULER_PURGE_BATCH 1000
 
 struct scheduler;

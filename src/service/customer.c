@@ -344,8 +344,10 @@ int svc_customer_create(json_t **out, struct svc *s, const json_t *p, struct rec
 	json_object_set_new(c, "test_clock", clock ? json_string(clock) : json_null());
 	if ((rc = params_array(&tax_ids, p, "tax_id_data", e)) < 0)
 		goto done;
-	json_t *list = NULL;
-	if ((rc = tax_id_list(&list, id, tax_ids ? tax_ids : json_array(), s, e)) < 0)
+	json_t *list = NULL, *none = json_array();
+	rc = tax_id_list(&list, id, tax_ids ? tax_ids : none, s, e);
+	json_decref(none);
+	if (rc < 0)
 		goto done;
 	json_object_set_new(c, "tax_ids", list);
 	if ((rc = svc_begin(s, e)) < 0)
@@ -449,9 +451,10 @@ int svc_customer_list(json_t **out, struct svc *s, const json_t *p, struct recur
 	if ((rc = params_string(&email, p, "email", 512, e)) < 0 ||
 	    (rc = params_string(&clock, p, "test_clock", 64, e)) < 0)
 		return rc;
-	if (email)
+	/* An empty filter value means "no filter", as elsewhere in the API. */
+	if (email && *email)
 		svc_list_filter(&l, "email", "=", SV_TEXT(email));
-	if (clock)
+	if (clock && *clock)
 		svc_list_filter(&l, "test_clock", "=", SV_TEXT(clock));
 	return svc_list(out, s, &svc_customers_table, &l, "/v1/customers", e);
 }

@@ -3,8 +3,11 @@
 #include "service/customer.h"
 #include "service/list.h"
 #include "service/params.h"
+#include "service/subscription.h"
 
 #include <string.h>
+
+#include "core/calendar.h"
 
 static const struct store_col cols[] = {
 	{ "name", COL_TEXT, 0 },
@@ -126,6 +129,41 @@ done:
 	return rc;
 }
 
+struct limit_ctx {
+	int64_t frozen;
+	int64_t limit;
+};
+
+static int read_interval(void *ctx, const struct store_row *row)
+{
+	struct limit_ctx *l = ctx;
+	enum calendar_unit unit;
+	int64_t until = 0;
+	if (calendar_unit_parse(&unit, store_row_text(row, 0, NULL)) < 0)
+		return 0;
+	if (calendar_add_interval(&until, l->frozen, unit, 2 * store_row_int(row, 1)) < 0)
+		return 0;
+	if (!l->limit || until < l->limit)
+		l->limit = until;
+	return 0;
+}
+
+/*
+ * Stripe lets a clock move at most two intervals of the shortest subscription
+ * on it per advance, so no period is skipped over unnoticed; 0 when it has none.
+ */
+static int advance_limit(int64_t *out, struct svc *s, const char *clock, int64_t frozen,
+			 struct recur_err *e)
+{
+	struct limit_ctx l = { .frozen = frozen };
+	struct store_val p[] = { SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode), SV_TEXT(clock) };
+	int rc = store_query(s->db, "SELECT DISTINCT plan_interval, plan_interval_count FROM"
+			     " subscriptions WHERE tenant_id = $1 AND livemode = $2 AND test_clock = $3"
+			     " AND due_at IS NOT NULL", p, 3, read_interval, &l, e);
+	*out = l.limit;
+	return rc < 0 ? rc : 0;
+}
+
 static const char *const advance_params[] = { "frozen_time", NULL };
 
 int svc_test_clock_advance(json_t **out, struct svc *s, const char *id, const json_t *p,
@@ -150,10 +188,21 @@ int svc_test_clock_advance(json_t **out, struct svc *s, const char *id, const js
 				 (long long)frozen);
 		goto done;
 	}
+	int64_t limit = 0;
+	if ((rc = advance_limit(&limit, s, id, frozen, e)) < 0)
+		goto done;
+	if (limit && target > limit) {
+		rc = err_invalid(e, "frozen_time", "A test clock can advance at most two intervals of"
+				 " its shortest subscription at a time: frozen_time may be at most %lld",
+				 (long long)limit);
+		goto done;
+	}
 	/*
 	 * The due work of the clock's customers runs here, in time order, before the
 	 * clock shows the new time (renewals, trial ends, cancellations).
 	 */
+	if ((rc = svc_subscription_run_due_clock(s, id, target, e)) < 0)
+		goto done;
 	clock = json_deep_copy(before);
 	json_object_set_new(clock, "frozen_time", json_integer(target));
 	json_object_set_new(clock, "status", json_string("ready"));

@@ -276,6 +276,17 @@ static int where_filters(struct buf *sql, struct params *p,
 				buf_printf(sql, "%s$%d", j ? ", " : "", n);
 			}
 			buf_puts(sql, f[i].nin ? ")" : "NULL)");
+		} else if (strcmp(f[i].op, "IN_SUB") == 0) {
+			int n = push(p, f[i].val);
+			if (n < 0)
+				return -1;
+			/* sub is SQL written in code; its one "%d" becomes val's placeholder */
+			const char *mark = strstr(f[i].sub, "%d");
+			if (!mark)
+				return -1;
+			buf_printf(sql, " AND \"%s\" IN (", f[i].col);
+			buf_append(sql, f[i].sub, (size_t)(mark - f[i].sub));
+			buf_printf(sql, "%d%s)", n, mark + 2);
 		} else if (f[i].val.type == STORE_NULL && strcmp(f[i].op, "=") == 0) {
 			buf_printf(sql, " AND %s IS NULL", f[i].col);
 		} else {

@@ -40,13 +40,20 @@ struct store_scope {
 	int livemode;
 };
 
-/* A WHERE condition on one column: op is "=", "<", "<=", ">", ">=" or "IN". */
+/*
+ * A WHERE condition on one column: op is "=", "!=", "<", "<=", ">", ">=",
+ * "LIKE", "IN" (in[0..nin)) or "IN_SUB": col IN (sub), where sub is a SELECT
+ * written in code with one "%d" standing for val's placeholder number and
+ * "$1"/"$2" for the tenant and mode, e.g. "SELECT subscription FROM
+ * subscription_items WHERE tenant_id = $1 AND livemode = $2 AND price = $%d".
+ */
 struct store_filter {
 	const char *col;
 	const char *op;
 	struct store_val val;
 	const struct store_val *in; /* op "IN": nin values */
 	int nin;
+	const char *sub;            /* op "IN_SUB" */
 };
 
 struct store_page {

@@ -210,26 +210,51 @@ static int sq_script(struct store *s, const char *sql, struct recur_err *e)
 	return 0;
 }
 
+/*
+ * Transactions nest: the outermost is a real transaction (BEGIN IMMEDIATE takes
+ * the write lock up front), inner ones are savepoints, so a use case can run
+ * inside another's transaction (create_preview runs a change and rolls it back).
+ */
 static int sq_begin(struct store *s, struct recur_err *e)
 {
-	int rc = sq_query(s, "BEGIN IMMEDIATE", NULL, 0, NULL, NULL, e);
+	char sql[32];
+	if (s->in_tx == 0)
+		snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE");
+	else
+		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->in_tx);
+	int rc = sq_query(s, sql, NULL, 0, NULL, NULL, e);
 	if (rc == 0)
-		s->in_tx = 1;
+		s->in_tx++;
 	return rc;
 }
 
 static int sq_commit(struct store *s, struct recur_err *e)
 {
-	int rc = sq_query(s, "COMMIT", NULL, 0, NULL, NULL, e);
+	char sql[32];
+	if (s->in_tx <= 1)
+		snprintf(sql, sizeof(sql), "COMMIT");
+	else
+		snprintf(sql, sizeof(sql), "RELEASE sp%d", s->in_tx - 1);
+	int rc = sq_query(s, sql, NULL, 0, NULL, NULL, e);
 	if (rc < 0)
 		return rc;
-	s->in_tx = 0;
+	if (s->in_tx > 0)
+		s->in_tx--;
 	return 0;
 }
 
 static void sq_rollback(struct store *s)
 {
 	struct recur_err ignored;
+	char sql[64];
+	if (s->in_tx > 1) {
+		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d", s->in_tx - 1);
+		sq_query(s, sql, NULL, 0, NULL, NULL, &ignored);
+		snprintf(sql, sizeof(sql), "RELEASE sp%d", s->in_tx - 1);
+		sq_query(s, sql, NULL, 0, NULL, NULL, &ignored);
+		s->in_tx--;
+		return;
+	}
 	if (sqlite3_get_autocommit(s->db) == 0)
 		sq_query(s, "ROLLBACK", NULL, 0, NULL, NULL, &ignored);
 	s->in_tx = 0;

@@ -80,7 +80,8 @@ int store_query_int(int64_t *out, bool *found, struct store *s, const char *sql,
 
 /*
  * Transactions. store_begin takes the write lock up front (BEGIN IMMEDIATE on
- * SQLite) so two writers never deadlock on a lock upgrade.
+ * SQLite) so two writers never deadlock on a lock upgrade. They nest: inside
+ * a transaction, begin/commit/rollback work on a savepoint.
  */
 int store_begin(struct store *s, struct recur_err *e);
 int store_commit(struct store *s, struct recur_err *e);

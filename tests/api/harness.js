@@ -69,13 +69,14 @@ async function startServer() {
       try { json = JSON.parse(text); } catch { /* not JSON */ }
       return { status: res.status, headers: res.headers, text, json };
     },
-    // A canonical dump of every business table, to prove a request changed nothing.
+    // A canonical dump of every table, to prove a request changed nothing
+    // (two sqlite3 processes, whatever the number of tables).
     dump() {
-      return execFileSync('sqlite3', [dbPath,
+      const tables = execFileSync('sqlite3', [dbPath,
         "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"]).toString()
-        .split('\n').filter(Boolean)
-        .map((t) => t + '\n' + execFileSync('sqlite3', [dbPath, `SELECT * FROM "${t}" ORDER BY rowid`]).toString())
-        .join('\n');
+        .split('\n').filter(Boolean);
+      const script = tables.map((t) => `SELECT '== ${t}'; SELECT * FROM "${t}" ORDER BY rowid;`).join('\n');
+      return execFileSync('sqlite3', [dbPath], { input: script, maxBuffer: 256 * 1024 * 1024 }).toString();
     },
     sql(q) {
       return execFileSync('sqlite3', ['-json', dbPath, q]).toString().trim();

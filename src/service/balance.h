@@ -1,0 +1,47 @@
+/*
+ * balance.h - the customer's credit balance and its transactions (Stripe's
+ * customer_balance_transaction, under /v1/customers/:id/balance_transactions).
+ *
+ * Stripe's sign convention throughout: a negative amount is credit for the
+ * customer (it lowers what later invoices ask for), a positive amount is a
+ * debit (the customer owes it on the next invoice). customers.balance is the
+ * sum of the customer's transactions; every change to it goes through
+ * svc_balance_post, which writes the transaction and the balance in the
+ * caller's transaction and appends customer.updated with previous_attributes.
+ *
+ * The endpoint functions set *out to a new reference (json_decref) on success;
+ * on failure *out is NULL, e says why, and nothing was written.
+ */
+#ifndef RECUR_SERVICE_BALANCE_H
+#define RECUR_SERVICE_BALANCE_H
+
+#include "service/service.h"
+
+extern const struct store_table svc_balance_transactions_table;
+
+/*
+ * Inside the caller's open transaction: adds amount (non-zero) to the
+ * customer's balance, records a transaction of type ("adjustment",
+ * "applied_to_invoice", "unapplied_from_invoice", ...) with its
+ * ending_balance, and appends customer.updated. currency must be the
+ * customer's; a customer without one takes it (Stripe sets the customer's
+ * currency with its first balance transaction). invoice and description may be
+ * NULL. *out (may be NULL) gets the transaction, a new reference.
+ */
+int svc_balance_post(json_t **out, struct svc *s, const char *customer, int64_t amount,
+		     const char *currency, const char *type, const char *invoice,
+		     const char *description, struct recur_err *e);
+
+/* The endpoints; customer is the :id of the path. */
+int svc_balance_create(json_t **out, struct svc *s, const char *customer, const json_t *p,
+		       struct recur_err *e);
+int svc_balance_retrieve(json_t **out, struct svc *s, const char *customer, const char *id,
+			 struct recur_err *e);
+/* Only description and metadata change, as in Stripe. */
+int svc_balance_update(json_t **out, struct svc *s, const char *customer, const char *id,
+		       const json_t *p, struct recur_err *e);
+/* Newest first; filters created and invoice. */
+int svc_balance_list(json_t **out, struct svc *s, const char *customer, const json_t *p,
+		     struct recur_err *e);
+
+#endif

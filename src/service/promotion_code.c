@@ -1,0 +1,202 @@
+#include "service/promotion_code.h"
+#include "core/ids.h"
+#include "service/coupon.h"
+#include "service/customer.h"
+#include "service/list.h"
+#include "service/params.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct store_col cols[] = {
+	{ "code", COL_TEXT, 0 },
+	{ "coupon", COL_TEXT, 0 },
+	{ "active", COL_BOOL, 0 },
+	{ "customer", COL_TEXT, 0 },
+	{ "expires_at", COL_INT, 0 },
+	{ "max_redemptions", COL_INT, 0 },
+	{ "times_redeemed", COL_INT, 0 },
+	{ "restrictions", COL_JSON, 0 },
+	{ "metadata", COL_JSON, 0 },
+};
+
+const struct store_table svc_promotion_codes_table = {
+	.table = "promotion_codes", .object = "promotion_code", .noun = "promotion_code",
+	.cols = cols, .ncols = sizeof(cols) / sizeof(cols[0]),
+};
+
+/* Stripe: codes are case-insensitive, letters, digits and "-", up to 500 characters. */
+static int code_param(char *out, size_t cap, const json_t *p, struct recur_err *e)
+{
+	const char *code = NULL;
+	int rc = params_string(&code, p, "code", 500, e);
+	if (rc <= 0)
+		return rc;
+	size_t n = strlen(code);
+	if (n == 0 || n >= cap)
+		return err_invalid(e, "code", "A promotion code is 1 to 500 characters");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)code[i];
+		if (!isalnum(ch) && ch != '-' && ch != '_')
+			return err_invalid(e, "code", "A promotion code may hold only letters, digits,"
+					   " '-' and '_'");
+		out[i] = (char)toupper(ch);
+	}
+	out[n] = '\0';
+	return 1;
+}
+
+static const char *const create_params[] = { "coupon", "code", "active", "customer",
+					     "expires_at", "max_redemptions", "restrictions",
+					     "metadata", "promotion", NULL };
+
+int svc_promotion_code_create(json_t **out, struct svc *s, const json_t *p, struct recur_err *e)
+{
+	char id[IDS_MAX], code[512];
+	const char *coupon = NULL, *customer = NULL;
+	const json_t *promotion = NULL, *restrictions = NULL;
+	json_t *row = NULL, *md = NULL, *obj = NULL;
+	bool active = true;
+	int64_t expires = 0, max = 0;
+	int rc, has_code;
+	*out = NULL;
+	if ((rc = params_only(p, create_params, e)) < 0 ||
+	    (rc = params_object(&promotion, p, "promotion", e)) < 0)
+		return rc;
+	/* The current API nests the coupon as promotion[coupon]; older ones send coupon. */
+	const json_t *src = promotion ? promotion : p;
+	if ((rc = params_require(src, "coupon", e)) < 0 ||
+	    (rc = params_string(&coupon, src, "coupon", 255, e)) < 0)
+		return promotion ? params_nest(e, rc, "promotion") : rc;
+	if ((rc = has_code = code_param(code, sizeof(code), p, e)) < 0 ||
+	    (rc = params_bool(&active, p, "active", e)) < 0 ||
+	    (rc = params_string(&customer, p, "customer", 255, e)) < 0 ||
+	    (rc = params_int(&expires, p, "expires_at", s->now + 1, INT64_MAX, e)) < 0 ||
+	    (rc = params_int(&max, p, "max_redemptions", 1, 1000000000, e)) < 0 ||
+	    (rc = params_object(&restrictions, p, "restrictions", e)) < 0 ||
+	    (rc = params_metadata(&md, NULL, p, e)) < 0)
+		return rc;
+	if (!has_code) {
+		ids_random_base62(code, 8);
+		for (char *c = code; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+	}
+	if ((rc = svc_begin(s, e)) < 0)
+		goto done;
+	if ((rc = store_obj_get(&obj, s->db, &svc_coupons_table, &s->scope, coupon, e)) < 0) {
+		e->status = 400;
+		snprintf(e->param, sizeof(e->param), promotion ? "promotion[coupon]" : "coupon");
+		goto fail;
+	}
+	json_decref(obj);
+	obj = NULL;
+	if (customer &&
+	    (rc = store_obj_get(&obj, s->db, &svc_customers_table, &s->scope, customer, e)) < 0) {
+		e->status = 400;
+		snprintf(e->param, sizeof(e->param), "customer");
+		goto fail;
+	}
+	ids_new(id, sizeof(id), "promo");
+	row = json_pack("{s:s, s:I, s:s, s:s, s:b, s:s?, s:O, s:O, s:I, s:O, s:O}", "id", id,
+			"created", (json_int_t)s->now, "code", code, "coupon", coupon, "active", active,
+			"customer", customer, "expires_at", expires ? json_integer(expires) : json_null(),
+			"max_redemptions", max ? json_integer(max) : json_null(), "times_redeemed",
+			(json_int_t)0, "restrictions",
+			restrictions ? restrictions : json_pack("{s:b, s:n, s:n}", "first_time_transaction",
+								0, "minimum_amount", "minimum_amount_currency"),
+			"metadata", md);
+	if ((rc = store_obj_insert(s->db, &svc_promotion_codes_table, &s->scope, row, e)) < 0) {
+		if (rc == RECUR_ECONFLICT)
+			rc = err_invalid(e, "code", "An active promotion code with the code %s already"
+					 " exists", code);
+		goto fail;
+	}
+	if ((rc = store_obj_get(out, s->db, &svc_promotion_codes_table, &s->scope, id, e)) < 0)
+		goto fail;
+	rc = svc_event(s, "promotion_code.created", *out, NULL, e);
+fail:
+	rc = svc_finish(s, rc, e);
+done:
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	json_decref(row);
+	json_decref(md);
+	json_decref(obj);
+	return rc;
+}
+
+int svc_promotion_code_retrieve(json_t **out, struct svc *s, const char *id, struct recur_err *e)
+{
+	return store_obj_get(out, s->db, &svc_promotion_codes_table, &s->scope, id, e);
+}
+
+static const char *const update_params[] = { "active", "metadata", NULL };
+
+int svc_promotion_code_update(json_t **out, struct svc *s, const char *id, const json_t *p,
+			      struct recur_err *e)
+{
+	json_t *before = NULL, *row = NULL, *md = NULL;
+	bool active = true;
+	int rc, has_active;
+	*out = NULL;
+	if ((rc = params_only(p, update_params, e)) < 0 ||
+	    (rc = has_active = params_bool(&active, p, "active", e)) < 0)
+		return rc;
+	if ((rc = svc_begin(s, e)) < 0)
+		return rc;
+	if ((rc = store_obj_get(&before, s->db, &svc_promotion_codes_table, &s->scope, id, e)) < 0)
+		goto done;
+	if ((rc = params_metadata(&md, json_object_get(before, "metadata"), p, e)) < 0)
+		goto done;
+	row = json_deep_copy(before);
+	json_object_set(row, "metadata", md);
+	if (has_active)
+		json_object_set_new(row, "active", json_boolean(active));
+	if ((rc = store_obj_update(s->db, &svc_promotion_codes_table, &s->scope, row, e)) < 0 ||
+	    (rc = store_obj_get(out, s->db, &svc_promotion_codes_table, &s->scope, id, e)) < 0)
+		goto done;
+	json_t *prev = svc_previous_attributes(before, *out);
+	if (prev)
+		rc = svc_event(s, "promotion_code.updated", *out, prev, e);
+	json_decref(prev);
+done:
+	rc = svc_finish(s, rc, e);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	json_decref(before);
+	json_decref(row);
+	json_decref(md);
+	return rc;
+}
+
+static const char *const list_params[] = { SVC_LIST_PARAMS, "active", "code", "coupon",
+					   "customer", NULL };
+
+int svc_promotion_code_list(json_t **out, struct svc *s, const json_t *p, struct recur_err *e)
+{
+	struct svc_list l;
+	const char *coupon = NULL, *customer = NULL;
+	char code[512];
+	bool active = false;
+	int rc, has_active, has_code;
+	if ((rc = params_only(p, list_params, e)) < 0 || (rc = svc_list_params(&l, p, e)) < 0 ||
+	    (rc = has_active = params_bool(&active, p, "active", e)) < 0 ||
+	    (rc = has_code = code_param(code, sizeof(code), p, e)) < 0 ||
+	    (rc = params_string(&coupon, p, "coupon", 255, e)) < 0 ||
+	    (rc = params_string(&customer, p, "customer", 255, e)) < 0)
+		return rc;
+	if (has_active)
+		svc_list_filter(&l, "active", "=", SV_INT(active));
+	if (has_code)
+		svc_list_filter(&l, "code", "=", SV_TEXT(code));
+	if (coupon)
+		svc_list_filter(&l, "coupon", "=", SV_TEXT(coupon));
+	if (customer)
+		svc_list_filter(&l, "customer", "=", SV_TEXT(customer));
+	return svc_list(out, s, &svc_promotion_codes_table, &l, "/v1/promotion_codes", e);
+}

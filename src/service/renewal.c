@@ -1,0 +1,239 @@
+/*
+ * renewal.c - the due work of subscriptions: renewals, trial ends, scheduled
+ * cancellations, incomplete expiry.
+ *
+ * Each subscription's due_at is the next instant something happens to it.
+ * sub_run_due performs its steps in time order up to `until`, one step per
+ * due_at, so a clock advanced over three months renews three times, each on
+ * its own boundary. Renewal invoices carry dedupe_key "cycle:<sub>:<start>":
+ * a step repeated after a crash finds its invoice and bills nothing twice.
+ */
+#include "service/subscription_internal.h"
+#include "service/customer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A step may not loop forever on bad data: no subscription renews this often. */
+#define MAX_STEPS_PER_RUN 100000
+
+static bool has_payment_method(struct svc *s, const json_t *row)
+{
+	json_t *customer = NULL;
+	struct recur_err ignored;
+	if (json_is_string(json_object_get(row, "default_payment_method")))
+		return true;
+	if (store_obj_get(&customer, s->db, &svc_customers_table, &s->scope,
+			  json_string_value(json_object_get(row, "customer")), &ignored) < 0)
+		return false;
+	bool has = json_is_string(json_object_get(json_object_get(customer, "invoice_settings"),
+						  "default_payment_method"));
+	json_decref(customer);
+	return has;
+}
+
+/* Starts the period beginning at t and invoices it. */
+static int renew(struct svc *s, json_t *row, int64_t t, struct recur_err *e)
+{
+	struct billing_interval iv;
+	int64_t start = 0, end = 0;
+	json_t *items = NULL;
+	const char *id = json_string_value(json_object_get(row, "id"));
+	int rc = sub_interval(&iv, row, e);
+	if (rc < 0)
+		return rc;
+	if (billing_period_containing_day(&start, &end,
+					  json_integer_value(json_object_get(row, "billing_cycle_anchor")),
+					  sub_anchor_day(row), iv.unit, iv.count, t) < 0)
+		return err_internal(e, "cannot compute the period of %s at %lld", id, (long long)t);
+	/* t is a boundary, so the period that contains it starts at it. */
+	start = t;
+	json_object_set_new(row, "current_period_start", json_integer(start));
+	json_object_set_new(row, "current_period_end", json_integer(end));
+	if ((rc = sub_load_items(&items, s, id, e)) < 0)
+		return rc;
+	struct sub_lines lines;
+	rc = sub_period_lines(&lines, s, items, start, end, false, e);
+	json_decref(items);
+	if (rc < 0)
+		return rc;
+	struct svc_invoice_line flat[SUB_MAX_ITEMS];
+	for (size_t i = 0; i < lines.n; i++)
+		flat[i] = lines.lines[i].line;
+	char dedupe[96];
+	snprintf(dedupe, sizeof(dedupe), "cycle:%s:%lld", id, (long long)start);
+	if ((rc = sub_invoice(NULL, s, row, "subscription_cycle", t, start, end, flat, lines.n,
+			      dedupe, e)) < 0)
+		return rc;
+	json_object_set_new(row, "periods_billed",
+			    json_integer(json_integer_value(json_object_get(row, "periods_billed")) + 1));
+	return 0;
+}
+
+/* One step at t = due_at. */
+static int step(struct svc *s, json_t *row, const json_t *before, int64_t t, struct recur_err *e)
+{
+	const char *status = json_string_value(json_object_get(row, "status"));
+	json_t *cancel_at = json_object_get(row, "cancel_at");
+	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
+
+	if (strcmp(status, "incomplete") == 0 && t < cpe &&
+	    t >= json_integer_value(json_object_get(row, "created")) + SUB_INCOMPLETE_TTL) {
+		json_object_set_new(row, "status", json_string("incomplete_expired"));
+		json_object_set_new(row, "ended_at", json_integer(t));
+		return sub_save(s, row, before, "customer.subscription.updated", e);
+	}
+	if (json_is_integer(cancel_at) && json_integer_value(cancel_at) <= t) {
+		/* Stripe prorates a scheduled cancellation that falls inside a period. */
+		return sub_end(s, row, before, json_integer_value(cancel_at),
+			       json_integer_value(cancel_at) < cpe, false, "cancellation_requested", e);
+	}
+	if (t < cpe)
+		return err_internal(e, "subscription due at %lld before its period ends", (long long)t);
+	if (json_is_true(json_object_get(row, "cancel_at_period_end")))
+		return sub_end(s, row, before, cpe, false, false, "cancellation_requested", e);
+	if (strcmp(status, "trialing") == 0) {
+		/*
+		 * The trial ends. Without a payment method the trial's end_behavior
+		 * decides: cancel, pause, or (default) invoice anyway.
+		 */
+		const char *behavior = json_string_value(json_object_get(
+			json_object_get(json_object_get(row, "trial_settings"), "end_behavior"),
+			"missing_payment_method"));
+		if (behavior && !has_payment_method(s, row)) {
+			if (strcmp(behavior, "cancel") == 0)
+				return sub_end(s, row, before, cpe, false, false,
+					       "cancellation_requested", e);
+			if (strcmp(behavior, "pause") == 0) {
+				json_object_set_new(row, "status", json_string("paused"));
+				return sub_save(s, row, before, "customer.subscription.paused", e);
+			}
+		}
+		json_object_set_new(row, "status", json_string("active"));
+	}
+	int rc = renew(s, row, cpe, e);
+	if (rc < 0)
+		return rc;
+	return sub_save(s, row, before, "customer.subscription.updated", e);
+}
+
+int sub_run_due(struct svc *s, const char *id, int64_t until, struct recur_err *e)
+{
+	int rc = 0;
+	for (int n = 0; n < MAX_STEPS_PER_RUN; n++) {
+		json_t *before = NULL, *row = NULL;
+		if ((rc = sub_get(&before, s, id, e)) < 0)
+			return rc;
+		json_t *due = json_object_get(before, "due_at");
+		if (!json_is_integer(due) || json_integer_value(due) > until) {
+			json_decref(before);
+			return 0;
+		}
+		row = json_deep_copy(before);
+		rc = step(s, row, before, json_integer_value(due), e);
+		json_decref(before);
+		json_decref(row);
+		if (rc < 0)
+			return rc;
+	}
+	return err_internal(e, "subscription %s had more than %d steps due", id, MAX_STEPS_PER_RUN);
+}
+
+struct due_row {
+	char id[64];
+	int64_t due;
+};
+
+struct due_batch {
+	struct due_row rows[256];
+	size_t n;
+};
+
+static int read_due(void *ctx, const struct store_row *row)
+{
+	struct due_batch *b = ctx;
+	if (b->n >= sizeof(b->rows) / sizeof(b->rows[0]))
+		return 1;
+	snprintf(b->rows[b->n].id, sizeof(b->rows[b->n].id), "%s", store_row_text(row, 0, NULL));
+	b->rows[b->n].due = store_row_int(row, 1);
+	b->n++;
+	return 0;
+}
+
+int svc_subscription_run_due_clock(struct svc *s, const char *clock, int64_t until,
+				   struct recur_err *e)
+{
+	/*
+	 * Time order across the clock's subscriptions: take the earliest due one,
+	 * run its next step, look again. Each step moves that subscription's due_at
+	 * forward, so this ends.
+	 */
+	for (;;) {
+		struct due_batch b = { .n = 0 };
+		struct store_val p[] = { SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode),
+					 SV_TEXT(clock), SV_INT(until) };
+		int rc = store_query(s->db, "SELECT id, due_at FROM subscriptions WHERE test_clock = $3"
+				     " AND due_at IS NOT NULL AND due_at <= $4 AND tenant_id = $1"
+				     " AND livemode = $2 ORDER BY due_at, seq LIMIT 1",
+				     p, 4, read_due, &b, e);
+		if (rc < 0)
+			return rc;
+		if (b.n == 0)
+			return 0;
+		if ((rc = sub_run_due(s, b.rows[0].id, b.rows[0].due, e)) < 0)
+			return rc;
+	}
+}
+
+struct wall_row {
+	char tenant[64];
+	int livemode;
+	char id[64];
+	int64_t due;
+};
+
+struct wall_batch {
+	struct wall_row rows[SVC_RENEWAL_BATCH];
+	size_t n;
+};
+
+static int read_wall(void *ctx, const struct store_row *row)
+{
+	struct wall_batch *b = ctx;
+	struct wall_row *w = &b->rows[b->n++];
+	snprintf(w->tenant, sizeof(w->tenant), "%s", store_row_text(row, 0, NULL));
+	w->livemode = (int)store_row_int(row, 1);
+	snprintf(w->id, sizeof(w->id), "%s", store_row_text(row, 2, NULL));
+	w->due = store_row_int(row, 3);
+	return b->n >= SVC_RENEWAL_BATCH;
+}
+
+int svc_subscription_run_due_wall(int *done, struct store *db, int64_t now, struct recur_err *e)
+{
+	struct wall_batch b = { .n = 0 };
+	struct store_val p[] = { SV_INT(now), SV_INT(SVC_RENEWAL_BATCH) };
+	*done = 0;
+	int rc = store_query(db, "SELECT tenant_id, livemode, id, due_at FROM subscriptions"
+			     " WHERE test_clock IS NULL AND due_at IS NOT NULL AND due_at <= $1"
+			     " ORDER BY due_at LIMIT $2", p, 2, read_wall, &b, e);
+	if (rc < 0)
+		return rc;
+	/* One transaction per subscription: one customer's failure never holds up another's. */
+	for (size_t i = 0; i < b.n; i++) {
+		struct svc s = { .db = db, .scope = { .tenant = b.rows[i].tenant,
+						      .livemode = b.rows[i].livemode },
+				 .now = now };
+		struct recur_err step_err;
+		err_clear(&step_err);
+		rc = svc_begin(&s, &step_err);
+		if (rc >= 0)
+			rc = sub_run_due(&s, b.rows[i].id, now, &step_err);
+		rc = svc_finish(&s, rc, &step_err);
+		if (rc < 0) {
+			*e = step_err;
+			return rc;
+		}
+		(*done)++;
+	}
+	return 0;
+}

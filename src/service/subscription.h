@@ -1,0 +1,59 @@
+/*
+ * subscription.h - subscriptions: create, change, cancel, renew.
+ *
+ * Statuses follow Stripe: trialing -> active -> past_due -> unpaid | canceled,
+ * incomplete -> active | incomplete_expired, paused. Renewals, trial ends and
+ * scheduled cancellations are due work: each subscription carries due_at, the
+ * next instant something happens to it, and svc_subscription_run_due performs
+ * everything due up to a time, in order.
+ */
+#ifndef RECUR_SERVICE_SUBSCRIPTION_H
+#define RECUR_SERVICE_SUBSCRIPTION_H
+
+#include "service/service.h"
+
+extern const struct store_table svc_subscriptions_table;
+extern const struct store_table svc_subscription_items_table;
+
+int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct recur_err *e);
+int svc_subscription_retrieve(json_t **out, struct svc *s, const char *id, struct recur_err *e);
+int svc_subscription_update(json_t **out, struct svc *s, const char *id, const json_t *p,
+			    struct recur_err *e);
+int svc_subscription_cancel(json_t **out, struct svc *s, const char *id, const json_t *p,
+			    struct recur_err *e);
+int svc_subscription_resume(json_t **out, struct svc *s, const char *id, const json_t *p,
+			    struct recur_err *e);
+int svc_subscription_list(json_t **out, struct svc *s, const json_t *p, struct recur_err *e);
+
+/*
+ * POST /v1/invoices/create_preview: the invoice that customer or subscription
+ * would get next, with subscription_details applied, writing nothing.
+ */
+int svc_subscription_preview(json_t **out, struct svc *s, const json_t *p, struct recur_err *e);
+
+/*
+ * Called by the invoice service, inside its transaction, when an invoice of
+ * the subscription is paid: incomplete and past_due subscriptions become active.
+ */
+int svc_subscription_invoice_paid(struct svc *s, const char *subscription, const char *invoice,
+				  struct recur_err *e);
+
+/*
+ * Runs the due work of one test clock's subscriptions up to until, in time
+ * order, inside the caller's transaction (the clock's advance).
+ */
+int svc_subscription_run_due_clock(struct svc *s, const char *clock, int64_t until,
+				   struct recur_err *e);
+
+/* Subscriptions one wall-clock pass takes at most. */
+#define SVC_RENEWAL_BATCH 500
+
+/*
+ * Runs the due work of wall-clock subscriptions (no test clock) of every
+ * tenant due at or before now, oldest first, at most SVC_RENEWAL_BATCH of
+ * them, each in its own transaction. *done counts those handled; call again
+ * while it equals the batch size.
+ */
+int svc_subscription_run_due_wall(int *done, struct store *db, int64_t now, struct recur_err *e);
+
+#endif

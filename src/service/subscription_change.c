@@ -1,0 +1,810 @@
+/*
+ * subscription_change.c - changing a subscription: update (prices, quantities,
+ * items, trial, cancellation settings), cancel, resume, and what an invoice
+ * payment does to its status.
+ *
+ * Proration follows Stripe: a change at time t inside [start, end) credits the
+ * unused time of what was there and charges the remaining time of what is
+ * there now, each rounded half up on its own line (billing/proration.h). Under
+ * create_prorations the lines wait as pending invoice items for the next
+ * invoice; always_invoice bills them at once; none drops them. A change of
+ * billing interval starts a new cycle now and is invoiced at once.
+ */
+#include "core/ids.h"
+#include "service/customer.h"
+#include "service/discount.h"
+#include "service/params.h"
+#include "service/price.h"
+#include "service/subscription_internal.h"
+#include "service/test_clock.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const proration_behaviors[] = { "create_prorations", "none",
+						   "always_invoice", NULL };
+
+int sub_proration_param(const char **out, const json_t *p, struct recur_err *e)
+{
+	return params_enum(out, p, "proration_behavior", proration_behaviors, e);
+}
+
+int sub_trial_settings_param(json_t **out, const json_t *p, struct recur_err *e)
+{
+	static const char *const behaviors[] = { "cancel", "create_invoice", "pause", NULL };
+	const json_t *ts = NULL, *eb = NULL;
+	const char *missing = NULL;
+	int rc;
+	*out = NULL;
+	if ((rc = params_object(&ts, p, "trial_settings", e)) <= 0 || !ts)
+		return rc;
+	static const char *const keys[] = { "end_behavior", NULL };
+	static const char *const ebkeys[] = { "missing_payment_method", NULL };
+	if ((rc = params_nest(e, params_only(ts, keys, e), "trial_settings")) < 0 ||
+	    (rc = params_nest(e, params_object(&eb, ts, "end_behavior", e), "trial_settings")) < 0)
+		return rc;
+	if (eb) {
+		rc = params_only(eb, ebkeys, e);
+		if (rc >= 0)
+			rc = params_enum(&missing, eb, "missing_payment_method", behaviors, e);
+		if (rc < 0)
+			return params_nest(e, params_nest(e, rc, "end_behavior"), "trial_settings");
+	}
+	*out = json_pack("{s:{s:s}}", "end_behavior", "missing_payment_method",
+			 missing ? missing : "create_invoice");
+	return 1;
+}
+
+int sub_discounts_param(json_t **out, struct svc *s, const json_t *p, const char *customer,
+			const char *subscription, const char *currency, int64_t now,
+			struct recur_err *e)
+{
+	static const char *const keys[] = { "coupon", "promotion_code", "discount", NULL };
+	const json_t *arr = NULL;
+	const char *coupon = NULL, *promo = NULL;
+	json_t *ids = json_array();
+	int rc;
+	*out = NULL;
+	if ((rc = params_array(&arr, p, "discounts", e)) < 0 ||
+	    (rc = params_string(&coupon, p, "coupon", 255, e)) < 0 ||
+	    (rc = params_string(&promo, p, "promotion_code", 255, e)) < 0)
+		goto done;
+	size_t i;
+	json_t *d;
+	json_array_foreach(arr, i, d) {
+		const char *c = NULL, *pc = NULL, *existing = NULL;
+		char param[64];
+		json_t *disc = NULL;
+		if (!json_is_object(d)) {
+			rc = params_nest_index(e, err_invalid(e, "", "Each discount is a hash"),
+					       "discounts", i);
+			goto done;
+		}
+		if ((rc = params_only(d, keys, e)) < 0 ||
+		    (rc = params_string(&c, d, "coupon", 255, e)) < 0 ||
+		    (rc = params_string(&pc, d, "promotion_code", 255, e)) < 0 ||
+		    (rc = params_string(&existing, d, "discount", 255, e)) < 0) {
+			rc = params_nest_index(e, rc, "discounts", i);
+			goto done;
+		}
+		if (existing) { /* an existing discount of this customer or subscription */
+			json_array_append_new(ids, json_string(existing));
+			continue;
+		}
+		if (!c && !pc) {
+			rc = params_nest_index(e, err_invalid(e, "coupon", "Each discount needs a coupon"
+							      " or a promotion_code"), "discounts", i);
+			goto done;
+		}
+		snprintf(param, sizeof(param), "discounts[%zu][%s]", i, c ? "coupon" : "promotion_code");
+		if ((rc = svc_discount_create(&disc, s, c, c ? NULL : pc, customer, subscription,
+					      currency, now, param, e)) < 0)
+			goto done;
+		json_array_append(ids, json_object_get(disc, "id"));
+		json_decref(disc);
+	}
+	if (coupon || promo) {
+		json_t *disc = NULL;
+		if ((rc = svc_discount_create(&disc, s, coupon, coupon ? NULL : promo, customer,
+					      subscription, currency, now,
+					      coupon ? "coupon" : "promotion_code", e)) < 0)
+			goto done;
+		json_array_append(ids, json_object_get(disc, "id"));
+		json_decref(disc);
+	}
+	if (json_array_size(ids) > BILLING_DISCOUNTS_MAX) {
+		rc = err_invalid(e, "discounts", "At most %d discounts", BILLING_DISCOUNTS_MAX);
+		goto done;
+	}
+	*out = ids;
+	ids = NULL;
+	rc = json_array_size(*out) > 0;
+done:
+	json_decref(ids);
+	return rc;
+}
+
+/* Lines for the time left of one item, at amount per full period. */
+static int prorate_item(struct sub_lines *out, struct svc *s, const json_t *row,
+			const json_t *item, const json_t *price, int64_t qty, int64_t at,
+			enum billing_proration_kind kind, struct recur_err *e)
+{
+	int64_t cps = json_integer_value(json_object_get(row, "current_period_start"));
+	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
+	int64_t full = 0;
+	char name[200];
+	struct billing_proration_line pl;
+	int rc = svc_pricing_amount(&full, price, qty, e);
+	if (rc < 0)
+		return rc;
+	if (at >= cpe || out->n >= sizeof(out->lines) / sizeof(out->lines[0]))
+		return 0;
+	if (billing_prorate_line(&pl, kind, full, cps, cpe, at, MONEY_ROUND_HALF_UP) < 0)
+		return err_internal(e, "cannot prorate");
+	struct sub_line *l = &out->lines[out->n++];
+	sub_line_description(name, sizeof(name), s, price, qty);
+	billing_proration_describe(l->description, sizeof(l->description), &pl, qty,
+				   strstr(name, "× ") ? strstr(name, "× ") + strlen("× ") : name);
+	snprintf(l->price, sizeof(l->price), "%s", json_string_value(json_object_get(price, "id")));
+	snprintf(l->item, sizeof(l->item), "%s", json_string_value(json_object_get(item, "id")));
+	l->tax_rates = json_object_get(item, "tax_rates");
+	l->line = (struct svc_invoice_line){
+		.amount = pl.amount, .quantity = qty, .description = l->description,
+		.price = l->price, .subscription_item = l->item, .period_start = pl.period_start,
+		.period_end = pl.period_end, .proration = true, .discountable = false,
+		.tax_rates = json_array_size(l->tax_rates) ? l->tax_rates : NULL,
+	};
+	return 0;
+}
+
+/* Puts proration lines where the behaviour says: pending items, an invoice now, nowhere. */
+static int settle_prorations(struct svc *s, json_t *row, struct sub_lines *lines,
+			     enum billing_proration_outcome outcome, int64_t at, int64_t start,
+			     int64_t end, const char *reason, struct recur_err *e)
+{
+	struct svc_invoice_line flat[SUB_MAX_ITEMS * 2];
+	size_t n = 0;
+	int rc = 0;
+	const char *customer = json_string_value(json_object_get(row, "customer"));
+	const char *sub = json_string_value(json_object_get(row, "id"));
+	const char *currency = json_string_value(json_object_get(row, "currency"));
+	if (outcome == BILLING_PRORATION_DISCARD)
+		return 0;
+	for (size_t i = 0; i < lines->n; i++) {
+		if (lines->lines[i].line.amount == 0 && lines->lines[i].line.proration)
+			continue;
+		flat[n++] = lines->lines[i].line;
+	}
+	if (outcome == BILLING_PRORATION_PENDING) {
+		for (size_t i = 0; i < n && rc >= 0; i++) {
+			json_t *ii = NULL;
+			rc = svc_invoiceitem_create_internal(&ii, s, customer, sub, currency, &flat[i], e);
+			json_decref(ii);
+		}
+		return rc;
+	}
+	if (n == 0)
+		return 0;
+	return sub_invoice(NULL, s, row, reason, at, start, end, flat, n, NULL, e);
+}
+
+static int refuse_ended(const json_t *row, struct recur_err *e)
+{
+	const char *status = json_string_value(json_object_get(row, "status"));
+	if (strcmp(status, "canceled") == 0 || strcmp(status, "incomplete_expired") == 0)
+		return err_invalid(e, NULL, "A %s subscription can only update its"
+				   " cancellation_details and metadata", status);
+	return 0;
+}
+
+/* One entry of update's items[]. */
+struct item_change {
+	const char *id;       /* existing si_ or NULL for a new item */
+	json_t *price;        /* new price object, or NULL if unchanged */
+	int64_t quantity;
+	bool has_quantity;
+	bool deleted;
+	json_t *tax_rates;    /* new ids, or NULL if unchanged */
+	json_t *metadata;     /* merged, or NULL if unchanged */
+};
+
+static int item_change_param(struct item_change *out, struct svc *s, const json_t *it,
+			     const json_t *items, struct recur_err *e)
+{
+	static const char *const keys[] = { "id", "price", "quantity", "deleted", "clear_usage",
+					    "tax_rates", "metadata", NULL };
+	const char *price = NULL;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(it))
+		return err_invalid(e, "", "Each item must be a hash");
+	if ((rc = params_only(it, keys, e)) < 0 || (rc = params_string(&out->id, it, "id", 64, e)) < 0 ||
+	    (rc = params_string(&price, it, "price", 255, e)) < 0 ||
+	    (rc = out->has_quantity = params_int(&out->quantity, it, "quantity", 0, SUB_MAX_QUANTITY,
+						 e)) < 0 ||
+	    (rc = params_bool(&out->deleted, it, "deleted", e)) < 0 ||
+	    (rc = sub_check_tax_rates(&out->tax_rates, s, it, "tax_rates", e)) < 0)
+		return rc;
+	const json_t *existing = NULL;
+	size_t i;
+	json_t *cur;
+	if (out->id) {
+		json_array_foreach(items, i, cur)
+			if (strcmp(json_string_value(json_object_get(cur, "id")), out->id) == 0)
+				existing = cur;
+		if (!existing)
+			return err_invalid(e, "id", "No such subscription item on this subscription: '%s'",
+					   out->id);
+	} else if (!price) {
+		return err_set(e, RECUR_EINVAL, 400, "invalid_request_error", "parameter_missing",
+			       "price", "A new item needs a price");
+	}
+	if (out->deleted && !out->id)
+		return err_invalid(e, "deleted", "Only an existing item (with id) can be deleted");
+	if (price) {
+		if ((rc = store_obj_get(&out->price, s->db, &svc_prices_table, &s->scope, price, e)) < 0) {
+			e->status = 400;
+			snprintf(e->param, sizeof(e->param), "price");
+			return RECUR_EINVAL;
+		}
+		struct billing_interval iv;
+		if ((rc = svc_pricing_interval(&iv, out->price, e)) < 0)
+			return rc;
+		if (!json_is_true(json_object_get(out->price, "active")))
+			return err_invalid(e, "price", "The price %s is archived", price);
+	}
+	if ((rc = params_metadata(&out->metadata, existing ? json_object_get(existing, "metadata")
+							   : NULL, it, e)) < 0)
+		return rc;
+	if (!out->has_quantity)
+		out->quantity = existing ? json_integer_value(json_object_get(existing, "quantity")) : 1;
+	return 0;
+}
+
+static void item_changes_free(struct item_change *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_decref(c[i].price);
+		json_decref(c[i].tax_rates);
+		json_decref(c[i].metadata);
+	}
+}
+
+static const char *const update_params[] = {
+	"items", "proration_behavior", "proration_date", "cancel_at_period_end", "cancel_at",
+	"trial_end", "trial_from_plan", "trial_settings", "default_tax_rates", "metadata",
+	"description", "collection_method", "days_until_due", "billing_cycle_anchor",
+	"discounts", "coupon", "promotion_code", "payment_behavior", "default_payment_method",
+	"cancellation_details", "off_session", "pause_collection", NULL
+};
+
+int svc_subscription_update(json_t **out, struct svc *s, const char *id, const json_t *p,
+			    struct recur_err *e)
+{
+	struct item_change changes[SUB_MAX_ITEMS];
+	size_t nchanges = 0;
+	json_t *before = NULL, *row = NULL, *items = NULL, *md = NULL, *rates = NULL;
+	json_t *discounts = NULL, *trial_settings = NULL;
+	const char *proration = "create_prorations", *desc = NULL, *collection = NULL, *anchor = NULL;
+	const char *pm = NULL, *pay_behavior = NULL;
+	int64_t proration_date = 0, cancel_at = 0, days = 0, trial_end = 0, now = 0;
+	bool cancel_at_period_end = false;
+	int has_cape, has_cancel_at, has_days, has_trial_end = 0, trial_now = 0;
+	int rc;
+	*out = NULL;
+	static const char *const collections[] = { "charge_automatically", "send_invoice", NULL };
+	static const char *const anchors[] = { "now", "unchanged", NULL };
+	static const char *const pay_behaviors[] = { "allow_incomplete", "default_incomplete",
+						     "error_if_incomplete", "pending_if_incomplete",
+						     NULL };
+	if ((rc = params_only(p, update_params, e)) < 0)
+		return rc;
+	if ((rc = svc_begin(s, e)) < 0)
+		return rc;
+	if ((rc = sub_get(&before, s, id, e)) < 0)
+		goto done;
+	row = json_deep_copy(before);
+	if ((rc = svc_test_clock_now(&now, s, json_string_value(json_object_get(row, "test_clock")),
+				     e)) < 0)
+		goto done;
+	/* A canceled subscription keeps only its metadata and cancellation details changeable. */
+	const char *status = json_string_value(json_object_get(row, "status"));
+	bool ended = strcmp(status, "canceled") == 0 || strcmp(status, "incomplete_expired") == 0;
+	if (ended) {
+		const char *k;
+		json_t *v;
+		json_object_foreach((json_t *)(uintptr_t)p, k, v)
+			if (strcmp(k, "metadata") != 0 && strcmp(k, "cancellation_details") != 0) {
+				rc = refuse_ended(row, e);
+				snprintf(e->param, sizeof(e->param), "%s", k);
+				goto done;
+			}
+	}
+	if ((rc = sub_load_items(&items, s, id, e)) < 0)
+		goto done;
+	const json_t *arr = NULL;
+	if ((rc = params_array(&arr, p, "items", e)) < 0)
+		goto done;
+	if (json_array_size(arr) > SUB_MAX_ITEMS) {
+		rc = err_invalid(e, "items", "At most %d items", SUB_MAX_ITEMS);
+		goto done;
+	}
+	size_t i;
+	json_t *it;
+	json_array_foreach(arr, i, it) {
+		rc = item_change_param(&changes[i], s, it, items, e);
+		nchanges = i + 1;
+		if (rc < 0) {
+			rc = params_nest_index(e, rc, "items", i);
+			goto done;
+		}
+	}
+	if ((rc = sub_proration_param(&proration, p, e)) < 0 ||
+	    (rc = params_int(&proration_date, p, "proration_date", 1, INT64_MAX, e)) < 0 ||
+	    (rc = has_cape = params_bool(&cancel_at_period_end, p, "cancel_at_period_end", e)) < 0 ||
+	    (rc = params_string(&desc, p, "description", 500, e)) < 0 ||
+	    (rc = params_enum(&collection, p, "collection_method", collections, e)) < 0 ||
+	    (rc = has_days = params_int(&days, p, "days_until_due", 0, 730, e)) < 0 ||
+	    (rc = params_enum(&anchor, p, "billing_cycle_anchor", anchors, e)) < 0 ||
+	    (rc = params_enum(&pay_behavior, p, "payment_behavior", pay_behaviors, e)) < 0 ||
+	    (rc = params_string(&pm, p, "default_payment_method", 255, e)) < 0 ||
+	    (rc = sub_check_tax_rates(&rates, s, p, "default_tax_rates", e)) < 0 ||
+	    (rc = sub_trial_settings_param(&trial_settings, p, e)) < 0 ||
+	    (rc = params_metadata(&md, json_object_get(row, "metadata"), p, e)) < 0)
+		goto done;
+	json_t *ca = json_object_get(p, "cancel_at");
+	has_cancel_at = ca != NULL;
+	if (json_is_string(ca) && json_string_length(ca) == 0) {
+		cancel_at = 0; /* "" clears a scheduled cancellation */
+	} else if ((rc = params_int(&cancel_at, p, "cancel_at", now + 1, INT64_MAX, e)) < 0) {
+		goto done;
+	}
+	json_t *te = json_object_get(p, "trial_end");
+	if (json_is_string(te) && strcmp(json_string_value(te), "now") == 0)
+		trial_now = 1;
+	else if ((rc = has_trial_end = params_int(&trial_end, p, "trial_end", now + 1,
+						  now + BILLING_TRIAL_MAX_DAYS * 86400LL, e)) < 0)
+		goto done;
+	int64_t cps = json_integer_value(json_object_get(row, "current_period_start"));
+	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
+	int64_t at = proration_date ? proration_date : now;
+	if (proration_date && (proration_date < cps || proration_date > cpe)) {
+		rc = err_invalid(e, "proration_date", "proration_date must lie within the current"
+				 " period (%lld to %lld)", (long long)cps, (long long)cpe);
+		goto done;
+	}
+	if (ended && nchanges) {
+		rc = refuse_ended(row, e);
+		goto done;
+	}
+	if ((rc = sub_discounts_param(&discounts, s, p,
+				      json_string_value(json_object_get(row, "customer")), id,
+				      json_string_value(json_object_get(row, "currency")), now, e)) < 0)
+		goto done;
+
+	/* Interval and currency must stay one across items; a new interval resets the cycle. */
+	struct billing_interval old_iv, new_iv;
+	if ((rc = sub_interval(&old_iv, row, e)) < 0)
+		goto done;
+	new_iv = old_iv;
+	bool interval_seen = false;
+	for (size_t k = 0; k < nchanges; k++) {
+		struct billing_interval iv;
+		if (!changes[k].price || changes[k].deleted)
+			continue;
+		svc_pricing_interval(&iv, changes[k].price, e);
+		if (!json_equal(json_object_get(changes[k].price, "currency"), json_object_get(row, "currency"))) {
+			rc = params_nest_index(e, err_invalid(e, "price", "All prices on a subscription"
+							      " must have the subscription's currency"),
+					       "items", k);
+			goto done;
+		}
+		if (interval_seen && (iv.unit != new_iv.unit || iv.count != new_iv.count)) {
+			rc = params_nest_index(e, err_invalid(e, "price", "All prices on a subscription"
+							      " must have the same billing interval"),
+					       "items", k);
+			goto done;
+		}
+		new_iv = iv;
+		interval_seen = true;
+	}
+	bool cycle_resets = (anchor && strcmp(anchor, "now") == 0) || new_iv.unit != old_iv.unit ||
+			    new_iv.count != old_iv.count;
+	enum billing_proration_behavior pb;
+	billing_proration_behavior_parse(&pb, proration);
+
+	/* Apply the item changes, collecting proration lines at `at`. */
+	struct sub_lines prorations = { 0 };
+	bool trialing = strcmp(status, "trialing") == 0;
+	if (cycle_resets && !trialing && pb != BILLING_PRORATION_BEHAVIOR_NONE) {
+		/* A new cycle credits the unused time of everything billed so far. */
+		json_array_foreach(items, i, it) {
+			json_t *price = NULL;
+			if ((rc = store_obj_get(&price, s->db, &svc_prices_table, &s->scope,
+						json_string_value(json_object_get(it, "price")), e)) < 0)
+				goto done;
+			rc = prorate_item(&prorations, s, row, it, price,
+					  json_integer_value(json_object_get(it, "quantity")), now,
+					  BILLING_PRORATION_UNUSED_TIME, e);
+			json_decref(price);
+			if (rc < 0)
+				goto done;
+		}
+	}
+	for (size_t k = 0; k < nchanges; k++) {
+		struct item_change *c = &changes[k];
+		json_t *cur = NULL;
+		size_t j;
+		json_t *x;
+		json_array_foreach(items, j, x)
+			if (c->id && strcmp(json_string_value(json_object_get(x, "id")), c->id) == 0)
+				cur = x;
+		json_t *old_price = NULL, *new_price = NULL;
+		if (cur && (rc = store_obj_get(&old_price, s->db, &svc_prices_table, &s->scope,
+					       json_string_value(json_object_get(cur, "price")), e)) < 0)
+			goto done;
+		new_price = c->price ? json_incref(c->price) : json_incref(old_price);
+		int64_t old_qty = cur ? json_integer_value(json_object_get(cur, "quantity")) : 0;
+		if (!trialing && !cycle_resets) {
+			if (cur && (rc = prorate_item(&prorations, s, row, cur, old_price, old_qty, at,
+						      BILLING_PRORATION_UNUSED_TIME, e)) < 0)
+				goto item_done;
+			if (!c->deleted && (rc = prorate_item(&prorations, s, row, cur ? cur : json_null(),
+							      new_price, c->quantity, at,
+							      BILLING_PRORATION_REMAINING_TIME, e)) < 0)
+				goto item_done;
+		}
+		if (cur && c->deleted) {
+			rc = store_obj_delete(s->db, &svc_subscription_items_table, &s->scope, c->id, e);
+		} else if (cur) {
+			json_t *upd = json_deep_copy(cur);
+			json_object_set(upd, "price", json_object_get(new_price, "id"));
+			json_object_set_new(upd, "quantity", json_integer(c->quantity));
+			if (c->tax_rates)
+				json_object_set(upd, "tax_rates", c->tax_rates);
+			json_object_set(upd, "metadata", c->metadata);
+			rc = store_obj_update(s->db, &svc_subscription_items_table, &s->scope, upd, e);
+			json_decref(upd);
+		} else {
+			char si[IDS_MAX];
+			ids_new(si, sizeof(si), "si");
+			json_t *ins = json_pack("{s:s, s:I, s:s, s:O, s:I, s:o, s:o, s:O}", "id", si,
+						"created", (json_int_t)now, "subscription", id, "price",
+						json_object_get(new_price, "id"), "quantity",
+						(json_int_t)c->quantity, "tax_rates",
+						c->tax_rates ? json_incref(c->tax_rates) : json_array(),
+						"discounts", json_array(), "metadata", c->metadata);
+			rc = store_obj_insert(s->db, &svc_subscription_items_table, &s->scope, ins, e);
+			json_decref(ins);
+		}
+item_done:
+		json_decref(old_price);
+		json_decref(new_price);
+		if (rc < 0)
+			goto done;
+	}
+	json_decref(items);
+	items = NULL;
+	if ((rc = sub_load_items(&items, s, id, e)) < 0)
+		goto done;
+	if (json_array_size(items) == 0) {
+		rc = err_invalid(e, "items", "A subscription needs at least one item; cancel it instead");
+		goto done;
+	}
+
+	/* Plain fields. */
+	json_object_set(row, "metadata", md);
+	if (desc)
+		json_object_set_new(row, "description", *desc ? json_string(desc) : json_null());
+	if (pm)
+		json_object_set_new(row, "default_payment_method", *pm ? json_string(pm) : json_null());
+	if (collection)
+		json_object_set_new(row, "collection_method", json_string(collection));
+	if (has_days)
+		json_object_set_new(row, "days_until_due", json_integer(days));
+	if (strcmp(json_string_value(json_object_get(row, "collection_method")), "send_invoice") == 0 &&
+	    !json_is_integer(json_object_get(row, "days_until_due"))) {
+		rc = err_invalid(e, "days_until_due", "days_until_due is required when collection_method"
+				 " is send_invoice");
+		goto done;
+	}
+	if (rates)
+		json_object_set(row, "default_tax_rates", rates);
+	if (trial_settings)
+		json_object_set(row, "trial_settings", trial_settings);
+	if (discounts)
+		json_object_set(row, "discounts", discounts);
+	const json_t *details = NULL;
+	if ((rc = params_object(&details, p, "cancellation_details", e)) < 0)
+		goto done;
+	if (details) {
+		static const char *const dkeys[] = { "comment", "feedback", NULL };
+		const char *comment = NULL, *feedback = NULL;
+		if ((rc = params_nest(e, params_only(details, dkeys, e), "cancellation_details")) < 0 ||
+		    (rc = params_nest(e, params_string(&comment, details, "comment", 5000, e),
+				      "cancellation_details")) < 0 ||
+		    (rc = params_nest(e, params_string(&feedback, details, "feedback", 64, e),
+				      "cancellation_details")) < 0)
+			goto done;
+		json_t *cd = json_object_get(row, "cancellation_details");
+		if (comment)
+			json_object_set_new(cd, "comment", *comment ? json_string(comment) : json_null());
+		if (feedback)
+			json_object_set_new(cd, "feedback", *feedback ? json_string(feedback) : json_null());
+	}
+	if (has_cape) {
+		json_object_set_new(row, "cancel_at_period_end", json_boolean(cancel_at_period_end));
+		if (cancel_at_period_end)
+			json_object_set_new(row, "cancel_at", json_null());
+	}
+	if (has_cancel_at) {
+		json_object_set_new(row, "cancel_at", cancel_at ? json_integer(cancel_at) : json_null());
+		if (cancel_at)
+			json_object_set_new(row, "cancel_at_period_end", json_false());
+	}
+
+	/* Trial changes: end it now, or move its end. */
+	if (trial_now && trialing) {
+		json_object_set_new(row, "trial_end", json_integer(now));
+		cycle_resets = true;
+	} else if (has_trial_end && trialing) {
+		json_object_set_new(row, "trial_end", json_integer(trial_end));
+		json_object_set_new(row, "current_period_end", json_integer(trial_end));
+	}
+
+	if (cycle_resets && !ended) {
+		/*
+		 * A new cycle starts now: the anchor moves to now, the unused time of
+		 * the old period is credited, and the new period is invoiced at once.
+		 */
+		int64_t ncpe = 0;
+		if ((rc = calendar_add_interval(&ncpe, now, new_iv.unit, new_iv.count)) < 0) {
+			rc = err_internal(e, "cannot compute the new period");
+			goto done;
+		}
+		json_object_set_new(row, "billing_cycle_anchor", json_integer(now));
+		json_object_set_new(row, "billing_cycle_anchor_config", json_null());
+		json_object_set_new(row, "plan_interval", json_string(calendar_unit_name(new_iv.unit)));
+		json_object_set_new(row, "plan_interval_count", json_integer(new_iv.count));
+		json_object_set_new(row, "current_period_start", json_integer(now));
+		json_object_set_new(row, "current_period_end", json_integer(ncpe));
+		if (trialing)
+			json_object_set_new(row, "status", json_string("active"));
+		struct sub_lines lines;
+		if ((rc = sub_period_lines(&lines, s, items, now, ncpe, false, e)) < 0)
+			goto done;
+		for (size_t k = 0; k < prorations.n && lines.n < sizeof(lines.lines) / sizeof(lines.lines[0]); k++)
+			lines.lines[lines.n++] = prorations.lines[k];
+		struct svc_invoice_line flat[SUB_MAX_ITEMS * 2];
+		for (size_t k = 0; k < lines.n; k++)
+			flat[k] = lines.lines[k].line;
+		if ((rc = sub_invoice(NULL, s, row, "subscription_update", now, now, ncpe, flat,
+				      lines.n, NULL, e)) < 0)
+			goto done;
+	} else if (prorations.n) {
+		enum billing_proration_outcome outcome = billing_proration_decide(pb, false);
+		if ((rc = settle_prorations(s, row, &prorations, outcome, now, at, cpe,
+					    "subscription_update", e)) < 0)
+			goto done;
+	}
+	if ((rc = sub_save(s, row, before, "customer.subscription.updated", e)) < 0)
+		goto done;
+	rc = sub_render(out, s, row, e);
+done:
+	rc = svc_finish(s, rc, e);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	item_changes_free(changes, nchanges);
+	json_decref(before);
+	json_decref(row);
+	json_decref(items);
+	json_decref(md);
+	json_decref(rates);
+	json_decref(discounts);
+	json_decref(trial_settings);
+	return rc;
+}
+
+/*
+ * Ends a subscription at `at`: status canceled, ended. With prorate, the unused
+ * time of every item is credited; with invoice_now, at once on a final invoice
+ * (a negative total is credited to the customer's balance), otherwise as
+ * pending items.
+ */
+int sub_end(struct svc *s, json_t *row, const json_t *before, int64_t at, bool prorate,
+	    bool invoice_now, const char *reason, struct recur_err *e)
+{
+	json_t *items = NULL;
+	int rc = 0;
+	const char *id = json_string_value(json_object_get(row, "id"));
+	const char *status = json_string_value(json_object_get(row, "status"));
+	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
+	if (prorate && strcmp(status, "trialing") != 0 && at < cpe) {
+		struct sub_lines credits = { 0 };
+		if ((rc = sub_load_items(&items, s, id, e)) < 0)
+			goto done;
+		size_t i;
+		json_t *it;
+		json_array_foreach(items, i, it) {
+			json_t *price = NULL;
+			if ((rc = store_obj_get(&price, s->db, &svc_prices_table, &s->scope,
+						json_string_value(json_object_get(it, "price")), e)) < 0)
+				goto done;
+			rc = prorate_item(&credits, s, row, it, price,
+					  json_integer_value(json_object_get(it, "quantity")), at,
+					  BILLING_PRORATION_UNUSED_TIME, e);
+			json_decref(price);
+			if (rc < 0)
+				goto done;
+		}
+		if ((rc = settle_prorations(s, row, &credits,
+					    invoice_now ? BILLING_PRORATION_INVOICE_NOW
+							: BILLING_PRORATION_PENDING,
+					    at, at, cpe, "subscription_cancel", e)) < 0)
+			goto done;
+	} else if (invoice_now) {
+		/* Bill what is pending (earlier prorations) on a final invoice. */
+		if ((rc = sub_invoice(NULL, s, row, "subscription_cancel", at, at, at, NULL, 0, NULL,
+				      e)) < 0)
+			goto done;
+	}
+	json_object_set_new(row, "status", json_string("canceled"));
+	json_object_set_new(row, "canceled_at", json_integer(at));
+	json_object_set_new(row, "ended_at", json_integer(at));
+	json_t *cd = json_object_get(row, "cancellation_details");
+	if (json_is_object(cd))
+		json_object_set_new(cd, "reason", json_string(reason));
+	rc = sub_save(s, row, before, "customer.subscription.deleted", e);
+done:
+	json_decref(items);
+	return rc;
+}
+
+static const char *const cancel_params[] = { "invoice_now", "prorate", "cancellation_details",
+					     NULL };
+
+int svc_subscription_cancel(json_t **out, struct svc *s, const char *id, const json_t *p,
+			    struct recur_err *e)
+{
+	json_t *before = NULL, *row = NULL;
+	bool invoice_now = false, prorate = false;
+	int64_t now = 0;
+	int rc;
+	*out = NULL;
+	if ((rc = params_only(p, cancel_params, e)) < 0 ||
+	    (rc = params_bool(&invoice_now, p, "invoice_now", e)) < 0 ||
+	    (rc = params_bool(&prorate, p, "prorate", e)) < 0)
+		return rc;
+	if ((rc = svc_begin(s, e)) < 0)
+		return rc;
+	if ((rc = sub_get(&before, s, id, e)) < 0)
+		goto done;
+	if ((rc = refuse_ended(before, e)) < 0) {
+		snprintf(e->message, sizeof(e->message), "This subscription is already %s",
+			 json_string_value(json_object_get(before, "status")));
+		goto done;
+	}
+	if ((rc = svc_test_clock_now(&now, s, json_string_value(json_object_get(before, "test_clock")),
+				     e)) < 0)
+		goto done;
+	row = json_deep_copy(before);
+	const json_t *details = NULL;
+	if ((rc = params_object(&details, p, "cancellation_details", e)) < 0)
+		goto done;
+	if (details) {
+		const char *comment = NULL, *feedback = NULL;
+		if ((rc = params_nest(e, params_string(&comment, details, "comment", 5000, e),
+				      "cancellation_details")) < 0 ||
+		    (rc = params_nest(e, params_string(&feedback, details, "feedback", 64, e),
+				      "cancellation_details")) < 0)
+			goto done;
+		json_t *cd = json_object_get(row, "cancellation_details");
+		json_object_set_new(cd, "comment", comment ? json_string(comment) : json_null());
+		json_object_set_new(cd, "feedback", feedback ? json_string(feedback) : json_null());
+	}
+	if ((rc = sub_end(s, row, before, now, prorate, invoice_now, "cancellation_requested", e)) < 0)
+		goto done;
+	rc = sub_render(out, s, row, e);
+done:
+	rc = svc_finish(s, rc, e);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	json_decref(before);
+	json_decref(row);
+	return rc;
+}
+
+static const char *const resume_params[] = { "billing_cycle_anchor", "proration_behavior",
+					     "proration_date", NULL };
+
+int svc_subscription_resume(json_t **out, struct svc *s, const char *id, const json_t *p,
+			    struct recur_err *e)
+{
+	json_t *before = NULL, *row = NULL, *items = NULL;
+	int64_t now = 0;
+	int rc;
+	*out = NULL;
+	if ((rc = params_only(p, resume_params, e)) < 0)
+		return rc;
+	if ((rc = svc_begin(s, e)) < 0)
+		return rc;
+	if ((rc = sub_get(&before, s, id, e)) < 0)
+		goto done;
+	if (strcmp(json_string_value(json_object_get(before, "status")), "paused") != 0) {
+		rc = err_invalid(e, NULL, "Only a paused subscription can be resumed; this one is %s",
+				 json_string_value(json_object_get(before, "status")));
+		goto done;
+	}
+	if ((rc = svc_test_clock_now(&now, s, json_string_value(json_object_get(before, "test_clock")),
+				     e)) < 0)
+		goto done;
+	row = json_deep_copy(before);
+	struct billing_interval iv;
+	int64_t cpe = 0;
+	if ((rc = sub_interval(&iv, row, e)) < 0)
+		goto done;
+	if (calendar_add_interval(&cpe, now, iv.unit, iv.count) < 0) {
+		rc = err_internal(e, "cannot compute the new period");
+		goto done;
+	}
+	/* Stripe resumes with a new cycle starting now (billing_cycle_anchor=now). */
+	json_object_set_new(row, "status", json_string("active"));
+	json_object_set_new(row, "billing_cycle_anchor", json_integer(now));
+	json_object_set_new(row, "billing_cycle_anchor_config", json_null());
+	json_object_set_new(row, "current_period_start", json_integer(now));
+	json_object_set_new(row, "current_period_end", json_integer(cpe));
+	if ((rc = sub_load_items(&items, s, id, e)) < 0)
+		goto done;
+	struct sub_lines lines;
+	if ((rc = sub_period_lines(&lines, s, items, now, cpe, false, e)) < 0)
+		goto done;
+	struct svc_invoice_line flat[SUB_MAX_ITEMS];
+	for (size_t k = 0; k < lines.n; k++)
+		flat[k] = lines.lines[k].line;
+	char dedupe[96];
+	snprintf(dedupe, sizeof(dedupe), "cycle:%s:%lld", id, (long long)now);
+	if ((rc = sub_invoice(NULL, s, row, "subscription_cycle", now, now, cpe, flat, lines.n,
+			      dedupe, e)) < 0)
+		goto done;
+	if ((rc = sub_save(s, row, before, "customer.subscription.resumed", e)) < 0)
+		goto done;
+	rc = sub_render(out, s, row, e);
+done:
+	rc = svc_finish(s, rc, e);
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	json_decref(before);
+	json_decref(row);
+	json_decref(items);
+	return rc;
+}
+
+int svc_subscription_invoice_paid(struct svc *s, const char *subscription, const char *invoice,
+				  struct recur_err *e)
+{
+	json_t *before = NULL, *row = NULL;
+	int rc;
+	(void)invoice;
+	if (!subscription)
+		return 0;
+	if ((rc = sub_get(&before, s, subscription, e)) < 0)
+		return rc == RECUR_ENOTFOUND ? 0 : rc;
+	const char *status = json_string_value(json_object_get(before, "status"));
+	/* Stripe: paying the open invoice of an incomplete or past_due subscription makes it active. */
+	if (strcmp(status, "incomplete") != 0 && strcmp(status, "past_due") != 0 &&
+	    strcmp(status, "unpaid") != 0)
+		goto done;
+	row = json_deep_copy(before);
+	json_object_set_new(row, "status", json_string("active"));
+	rc = sub_save(s, row, before, "customer.subscription.updated", e);
+done:
+	json_decref(before);
+	json_decref(row);
+	return rc;
+}

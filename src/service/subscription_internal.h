@@ -1,0 +1,95 @@
+/*
+ * subscription_internal.h - what subscription.c, subscription_change.c and
+ * renewal.c share. Not for other services: they use subscription.h.
+ *
+ * A subscription row (as the store returns it) carries bookkeeping next to the
+ * Stripe fields: its interval, the current period and due_at. sub_render turns
+ * a row into the Stripe object (bookkeeping removed, items and tax rates
+ * embedded); sub_save writes a row back, recomputing due_at, with its event.
+ */
+#ifndef RECUR_SERVICE_SUBSCRIPTION_INTERNAL_H
+#define RECUR_SERVICE_SUBSCRIPTION_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "billing/period.h"
+#include "billing/proration.h"
+#include "service/invoice.h"
+#include "service/pricing.h"
+#include "service/subscription.h"
+
+#define SUB_MAX_ITEMS 20             /* Stripe's limit of items per subscription */
+#define SUB_MAX_QUANTITY 1000000000LL
+#define SUB_INCOMPLETE_TTL (23 * 3600) /* Stripe: incomplete expires after 23 hours */
+
+/* One invoice line built from a subscription item, with storage for its strings. */
+struct sub_line {
+	struct svc_invoice_line line;
+	char description[256];
+	char price[128];
+	char item[64];
+	const json_t *tax_rates;
+};
+
+struct sub_lines {
+	size_t n;
+	struct sub_line lines[SUB_MAX_ITEMS * 2];
+};
+
+int sub_get(json_t **out, struct svc *s, const char *id, struct recur_err *e);
+/* The live items of a subscription, oldest first (new reference). */
+int sub_load_items(json_t **out, struct svc *s, const char *sub, struct recur_err *e);
+/* The Stripe object for a row (new reference). */
+int sub_render(json_t **out, struct svc *s, const json_t *row, struct recur_err *e);
+int sub_interval(struct billing_interval *out, const json_t *row, struct recur_err *e);
+/* The anchor's nominal day of month (from billing_cycle_anchor_config), or 0. */
+int sub_anchor_day(const json_t *row);
+/* Recomputes due_at: the period end, an earlier cancel_at, an incomplete expiry. */
+void sub_set_due(json_t *row);
+/*
+ * Writes row back; when type is set, appends that event (with
+ * previous_attributes against before, when given; an update that changes
+ * nothing visible appends none).
+ */
+int sub_save(struct svc *s, json_t *row, const json_t *before, const char *type,
+	     struct recur_err *e);
+
+/* One item's amount for a whole period. item's "price" is an id or an object. */
+int sub_item_amount(int64_t *out, struct svc *s, const json_t *item, const json_t **price_out,
+		    json_t **owned_price, struct recur_err *e);
+int sub_line_description(char *buf, size_t cap, struct svc *s, const json_t *price,
+			 int64_t quantity);
+/* Lines for every item over [start, end); trial lines are free. */
+int sub_period_lines(struct sub_lines *out, struct svc *s, const json_t *items, int64_t start,
+		     int64_t end, bool trial, struct recur_err *e);
+/*
+ * Creates and finalizes an invoice of the subscription row with lines (and the
+ * customer's pending items), setting row's latest_invoice. dedupe makes it
+ * exactly-once. *out (if not NULL) gets the invoice.
+ */
+int sub_invoice(json_t **out, struct svc *s, json_t *row, const char *reason, int64_t now,
+		int64_t start, int64_t end, const struct svc_invoice_line *lines, size_t n,
+		const char *dedupe, struct recur_err *e);
+
+/* Parameters shared by create and update. */
+int sub_check_tax_rates(json_t **out, struct svc *s, const json_t *p, const char *key,
+			struct recur_err *e);
+int sub_proration_param(const char **out, const json_t *p, struct recur_err *e);
+int sub_trial_settings_param(json_t **out, const json_t *p, struct recur_err *e);
+/* discounts[] / coupon / promotion_code: creates the discount rows; *out is their ids. */
+int sub_discounts_param(json_t **out, struct svc *s, const json_t *p, const char *customer,
+			const char *subscription, const char *currency, int64_t now,
+			struct recur_err *e);
+
+/*
+ * Ends the subscription row at `at` (status canceled, canceled_at, ended_at),
+ * crediting unused time when prorate (on a final invoice when invoice_now,
+ * else as pending items), and saves it with customer.subscription.deleted.
+ */
+int sub_end(struct svc *s, json_t *row, const json_t *before, int64_t at, bool prorate,
+	    bool invoice_now, const char *reason, struct recur_err *e);
+
+/* Runs everything due for one subscription up to until (renewal.c). */
+int sub_run_due(struct svc *s, const char *id, int64_t until, struct recur_err *e);
+
+#endif
