@@ -19,14 +19,33 @@
 
 static const char *db_url;
 
-/* One connection per worker thread: SQLite connections are not shared. */
-static _Thread_local struct store *thread_store;
+/*
+ * One connection per worker thread: SQLite connections are not shared. The key's
+ * destructor closes a thread's connection when libmicrohttpd ends the thread.
+ */
+static pthread_key_t store_key;
+static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
+
+static void close_store(void *db)
+{
+	store_close(db);
+}
+
+static void make_store_key(void)
+{
+	pthread_key_create(&store_key, close_store);
+}
 
 static struct store *worker_store(struct recur_err *e)
 {
-	if (!thread_store && store_open(&thread_store, db_url, e) < 0)
-		return NULL;
-	return thread_store;
+	pthread_once(&store_key_once, make_store_key);
+	struct store *db = pthread_getspecific(store_key);
+	if (!db) {
+		if (store_open(&db, db_url, e) < 0)
+			return NULL;
+		pthread_setspecific(store_key, db);
+	}
+	return db;
 }
 
 /* State of one request across libmicrohttpd's calls. */
