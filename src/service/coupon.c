@@ -426,7 +426,7 @@ static const char *const update_params[] = { "currency_options", "metadata", "na
 int svc_coupon_update(json_t **out, struct svc *s, const char *id, const json_t *p,
 		       struct recur_err *e)
 {
-	json_t *before = NULL, *c = NULL, *md = NULL, *opts = NULL, *prev = NULL;
+	json_t *before = NULL, *c = NULL, *md = NULL, *opts = NULL;
 	const char *name = NULL;
 	int rc;
 	*out = NULL;
@@ -452,13 +452,7 @@ int svc_coupon_update(json_t **out, struct svc *s, const char *id, const json_t 
 		goto done;
 	if (rc > 0)
 		json_object_set(c, "currency_options", opts);
-	if ((rc = store_obj_update(s->db, &svc_coupons_table, &s->scope, c, e)) < 0 ||
-	    (rc = store_obj_get(out, s->db, &svc_coupons_table, &s->scope, id, e)) < 0)
-		goto done;
-	present(*out, s->now);
-	prev = svc_previous_attributes(before, *out);
-	if (prev)
-		rc = svc_event(s, "coupon.updated", *out, prev, e);
+	rc = svc_update_object(out, s, &svc_coupons_table, before, c, present, e);
 done:
 	rc = svc_finish(s, rc, e);
 	if (rc < 0) {
@@ -469,7 +463,6 @@ done:
 	json_decref(c);
 	json_decref(md);
 	json_decref(opts);
-	json_decref(prev);
 	return rc;
 }
 

@@ -400,14 +400,7 @@ int svc_customer_update(json_t **out, struct svc *s, const char *id, const json_
 	c = json_deep_copy(before);
 	if ((rc = apply(c, p, s, e)) < 0)
 		goto done;
-	if ((rc = store_obj_update(s->db, &svc_customers_table, &s->scope, c, e)) < 0)
-		goto done;
-	if ((rc = store_obj_get(out, s->db, &svc_customers_table, &s->scope, id, e)) < 0)
-		goto done;
-	json_t *prev = svc_previous_attributes(before, *out);
-	if (prev)
-		rc = svc_event(s, "customer.updated", *out, prev, e);
-	json_decref(prev);
+	rc = svc_update_object(out, s, &svc_customers_table, before, c, NULL, e);
 done:
 	rc = svc_finish(s, rc, e);
 	if (rc < 0) {

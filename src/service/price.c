@@ -579,7 +579,7 @@ static const char *const update_params[] = {
 int svc_price_update(json_t **out, struct svc *s, const char *id, const json_t *p,
 		     struct recur_err *e)
 {
-	json_t *before = NULL, *c = NULL, *prev = NULL, *md = NULL;
+	json_t *before = NULL, *c = NULL, *md = NULL;
 	const char *tax = NULL, *key = NULL;
 	bool active = true, transfer = false;
 	int rc, has_active;
@@ -621,19 +621,13 @@ int svc_price_update(json_t **out, struct svc *s, const char *id, const json_t *
 	key = json_string_value(json_object_get(c, "lookup_key"));
 	if ((rc = claim_lookup_key(s, key, id, transfer, e)) < 0)
 		goto done;
-	if ((rc = store_obj_update(s->db, &svc_prices_table, &s->scope, c, e)) < 0 ||
-	    (rc = store_obj_get(out, s->db, &svc_prices_table, &s->scope, id, e)) < 0)
-		goto done;
-	prev = svc_previous_attributes(before, *out);
-	if (prev)
-		rc = svc_event(s, "price.updated", *out, prev, e);
+	rc = svc_update_object(out, s, &svc_prices_table, before, c, NULL, e);
 done:
 	rc = svc_finish(s, rc, e);
 	if (rc < 0) {
 		json_decref(*out);
 		*out = NULL;
 	}
-	json_decref(prev);
 	json_decref(before);
 	json_decref(c);
 	return rc;

@@ -428,7 +428,7 @@ static const char *const update_params[] = {
 int svc_product_update(json_t **out, struct svc *s, const char *id, const json_t *p,
 		       struct recur_err *e)
 {
-	json_t *before = NULL, *c = NULL, *prev = NULL;
+	json_t *before = NULL, *c = NULL;
 	const char *dp = NULL;
 	int rc;
 	*out = NULL;
@@ -450,19 +450,13 @@ int svc_product_update(json_t **out, struct svc *s, const char *id, const json_t
 	/* "updated" moves only when something did, so a no-op update raises no event. */
 	if (!json_equal(before, c))
 		json_object_set_new(c, "updated", json_integer(s->now));
-	if ((rc = store_obj_update(s->db, &svc_products_table, &s->scope, c, e)) < 0 ||
-	    (rc = store_obj_get(out, s->db, &svc_products_table, &s->scope, id, e)) < 0)
-		goto done;
-	prev = svc_previous_attributes(before, *out);
-	if (prev)
-		rc = svc_event(s, "product.updated", *out, prev, e);
+	rc = svc_update_object(out, s, &svc_products_table, before, c, NULL, e);
 done:
 	rc = svc_finish(s, rc, e);
 	if (rc < 0) {
 		json_decref(*out);
 		*out = NULL;
 	}
-	json_decref(prev);
 	json_decref(before);
 	json_decref(c);
 	return rc;

@@ -155,13 +155,7 @@ int svc_promotion_code_update(json_t **out, struct svc *s, const char *id, const
 	json_object_set(row, "metadata", md);
 	if (has_active)
 		json_object_set_new(row, "active", json_boolean(active));
-	if ((rc = store_obj_update(s->db, &svc_promotion_codes_table, &s->scope, row, e)) < 0 ||
-	    (rc = store_obj_get(out, s->db, &svc_promotion_codes_table, &s->scope, id, e)) < 0)
-		goto done;
-	json_t *prev = svc_previous_attributes(before, *out);
-	if (prev)
-		rc = svc_event(s, "promotion_code.updated", *out, prev, e);
-	json_decref(prev);
+	rc = svc_update_object(out, s, &svc_promotion_codes_table, before, row, NULL, e);
 done:
 	rc = svc_finish(s, rc, e);
 	if (rc < 0) {

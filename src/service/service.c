@@ -1,6 +1,7 @@
 #include "service/service.h"
 #include "core/ids.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int svc_begin(struct svc *s, struct recur_err *e)
@@ -86,6 +87,28 @@ json_t *svc_previous_attributes(const json_t *before, const json_t *after)
 		return NULL;
 	}
 	return prev;
+}
+
+int svc_update_object(json_t **out, struct svc *s, const struct store_table *t,
+		      const json_t *before, const json_t *obj, svc_present_fn present,
+		      struct recur_err *e)
+{
+	const char *id = json_string_value(json_object_get(obj, "id"));
+	char type[96];
+	int rc;
+	*out = NULL;
+	if ((rc = store_obj_update(s->db, t, &s->scope, obj, e)) < 0 ||
+	    (rc = store_obj_get(out, s->db, t, &s->scope, id, e)) < 0)
+		return rc;
+	if (present)
+		present(*out, s->now);
+	json_t *prev = svc_previous_attributes(before, *out);
+	if (prev) {
+		snprintf(type, sizeof(type), "%s.updated", t->object);
+		rc = svc_event(s, type, *out, prev, e);
+		json_decref(prev);
+	}
+	return rc;
 }
 
 int svc_get(json_t **out, struct svc *s, const struct store_table *t, const char *id,

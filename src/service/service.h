@@ -51,6 +51,19 @@ int svc_event(struct svc *s, const char *type, const json_t *obj, const json_t *
  */
 json_t *svc_previous_attributes(const json_t *before, const json_t *after);
 
+/* Adds the fields a resource computes when it is read (may be NULL). */
+typedef void (*svc_present_fn)(json_t *obj, int64_t now);
+
+/*
+ * The second half of every update, inside the caller's transaction: writes obj
+ * over its row, reads the stored object back into *out (new reference), lets
+ * present complete it, and appends "<object>.updated" with previous_attributes
+ * against before; when nothing a client can see changed, no event.
+ */
+int svc_update_object(json_t **out, struct svc *s, const struct store_table *t,
+		      const json_t *before, const json_t *obj, svc_present_fn present,
+		      struct recur_err *e);
+
 /* Generic retrieve/list for resources without special rules. */
 int svc_get(json_t **out, struct svc *s, const struct store_table *t, const char *id,
 	    struct recur_err *e);

@@ -136,8 +136,9 @@ static int apply(json_t *c, const json_t *p, struct recur_err *e)
  * Adds the fields Stripe sends that recur does not store: flat_amount and
  * rate_type are only set on rates Stripe Tax creates, never on manual ones.
  */
-static void present(json_t *t)
+static void present(json_t *t, int64_t now)
 {
+	(void)now; /* nothing here depends on the time */
 	json_object_set_new(t, "flat_amount", json_null());
 	json_object_set_new(t, "rate_type", json_null());
 }
@@ -183,7 +184,7 @@ int svc_tax_rate_create(json_t **out, struct svc *s, const json_t *p, struct rec
 	if (rc >= 0)
 		rc = store_obj_get(out, s->db, &svc_tax_rates_table, &s->scope, id, e);
 	if (rc >= 0) {
-		present(*out);
+		present(*out, 0);
 		rc = svc_event(s, "tax_rate.created", *out, NULL, e);
 	}
 	rc = svc_finish(s, rc, e);
@@ -200,7 +201,7 @@ int svc_tax_rate_retrieve(json_t **out, struct svc *s, const char *id, struct re
 {
 	int rc = store_obj_get(out, s->db, &svc_tax_rates_table, &s->scope, id, e);
 	if (rc == 0)
-		present(*out);
+		present(*out, 0);
 	return rc;
 }
 
@@ -218,7 +219,7 @@ static const char *const update_params[] = {
 int svc_tax_rate_update(json_t **out, struct svc *s, const char *id, const json_t *p,
 			struct recur_err *e)
 {
-	json_t *before = NULL, *t = NULL, *prev = NULL;
+	json_t *before = NULL, *t = NULL;
 	int rc;
 	*out = NULL;
 	if ((rc = params_only(p, update_params, e)) < 0)
@@ -227,16 +228,11 @@ int svc_tax_rate_update(json_t **out, struct svc *s, const char *id, const json_
 		return rc;
 	if ((rc = store_obj_get(&before, s->db, &svc_tax_rates_table, &s->scope, id, e)) < 0)
 		goto done;
-	present(before);
+	present(before, 0);
 	t = json_deep_copy(before);
-	if ((rc = apply(t, p, e)) < 0 ||
-	    (rc = store_obj_update(s->db, &svc_tax_rates_table, &s->scope, t, e)) < 0 ||
-	    (rc = store_obj_get(out, s->db, &svc_tax_rates_table, &s->scope, id, e)) < 0)
+	if ((rc = apply(t, p, e)) < 0)
 		goto done;
-	present(*out);
-	prev = svc_previous_attributes(before, *out);
-	if (prev)
-		rc = svc_event(s, "tax_rate.updated", *out, prev, e);
+	rc = svc_update_object(out, s, &svc_tax_rates_table, before, t, present, e);
 done:
 	rc = svc_finish(s, rc, e);
 	if (rc < 0) {
@@ -245,7 +241,6 @@ done:
 	}
 	json_decref(before);
 	json_decref(t);
-	json_decref(prev);
 	return rc;
 }
 
@@ -272,6 +267,6 @@ int svc_tax_rate_list(json_t **out, struct svc *s, const json_t *p, struct recur
 	if ((rc = svc_list(out, s, &svc_tax_rates_table, &l, "/v1/tax_rates", e)) < 0)
 		return rc;
 	json_array_foreach(json_object_get(*out, "data"), i, t)
-		present(t);
+		present(t, 0);
 	return 0;
 }
