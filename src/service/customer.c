@@ -2,6 +2,7 @@
 #include "core/ids.h"
 #include "service/list.h"
 #include "service/params.h"
+#include "service/subscription.h"
 #include "service/test_clock.h"
 
 #include <stdio.h>
@@ -420,6 +421,11 @@ int svc_customer_delete(json_t **out, struct svc *s, const char *id, struct recu
 	if ((rc = svc_begin(s, e)) < 0)
 		return rc;
 	if ((rc = store_obj_get(&c, s->db, &svc_customers_table, &s->scope, id, e)) < 0)
+		goto done;
+	int64_t now = 0;
+	if ((rc = svc_test_clock_now(&now, s, json_string_value(json_object_get(c, "test_clock")),
+				     e)) < 0 ||
+	    (rc = svc_subscription_cancel_customer(s, id, now, e)) < 0)
 		goto done;
 	if ((rc = store_obj_delete(s->db, &svc_customers_table, &s->scope, id, e)) < 0)
 		goto done;

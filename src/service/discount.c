@@ -110,6 +110,23 @@ int svc_discount_create(json_t **out, struct svc *s, const char *coupon_id,
 		if ((rc = store_obj_get(&promo, s->db, &svc_promotion_codes_table, &s->scope,
 					promotion_code_id, e)) < 0)
 			return rc;
+		/* Stripe: a code's own expiry, redemption limit and customer apply too. */
+		json_t *expires = json_object_get(promo, "expires_at");
+		json_t *max = json_object_get(promo, "max_redemptions");
+		const char *only = json_string_value(json_object_get(promo, "customer"));
+		if (json_is_integer(expires) && now >= json_integer_value(expires))
+			rc = err_invalid(e, param, "The promotion code %s has expired",
+					 promotion_code_id);
+		else if (json_is_integer(max) &&
+			 json_integer_value(json_object_get(promo, "times_redeemed")) >=
+				 json_integer_value(max))
+			rc = err_invalid(e, param, "The promotion code %s has reached its"
+					 " max_redemptions", promotion_code_id);
+		else if (only && (!customer || strcmp(only, customer) != 0))
+			rc = err_invalid(e, param, "The promotion code %s is for another customer",
+					 promotion_code_id);
+		if (rc < 0)
+			goto done;
 		snprintf(coupon_buf, sizeof(coupon_buf), "%s",
 			 json_string_value(json_object_get(promo, "coupon")));
 		coupon_id = NULL;

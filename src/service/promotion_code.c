@@ -26,6 +26,22 @@ const struct store_table svc_promotion_codes_table = {
 	.cols = cols, .ncols = sizeof(cols) / sizeof(cols[0]),
 };
 
+/*
+ * The row keeps the coupon in a column; the current API nests it as
+ * promotion: {type: "coupon", coupon}. Completes a stored row in place.
+ */
+static void present(json_t *obj, int64_t now)
+{
+	(void)now;
+	if (!obj || json_object_get(obj, "promotion"))
+		return;
+	json_t *coupon = json_object_get(obj, "coupon");
+	json_object_set_new(obj, "promotion", json_pack("{s:s, s:O}", "type", "coupon", "coupon",
+							coupon ? coupon : json_null()));
+	json_object_del(obj, "coupon");
+	json_object_set_new(obj, "customer_account", json_null());
+}
+
 /* Stripe: codes are case-insensitive, letters, digits and "-", up to 500 characters. */
 static int code_param(char *out, size_t cap, const json_t *p, struct recur_err *e)
 {
@@ -114,6 +130,7 @@ int svc_promotion_code_create(json_t **out, struct svc *s, const json_t *p, stru
 	}
 	if ((rc = store_obj_get(out, s->db, &svc_promotion_codes_table, &s->scope, id, e)) < 0)
 		goto fail;
+	present(*out, s->now);
 	rc = svc_event(s, "promotion_code.created", *out, NULL, e);
 fail:
 	rc = svc_finish(s, rc, e);
@@ -130,7 +147,10 @@ done:
 
 int svc_promotion_code_retrieve(json_t **out, struct svc *s, const char *id, struct recur_err *e)
 {
-	return store_obj_get(out, s->db, &svc_promotion_codes_table, &s->scope, id, e);
+	int rc = store_obj_get(out, s->db, &svc_promotion_codes_table, &s->scope, id, e);
+	if (rc == 0)
+		present(*out, s->now);
+	return rc;
 }
 
 static const char *const update_params[] = { "active", "metadata", NULL };
@@ -138,7 +158,7 @@ static const char *const update_params[] = { "active", "metadata", NULL };
 int svc_promotion_code_update(json_t **out, struct svc *s, const char *id, const json_t *p,
 			      struct recur_err *e)
 {
-	json_t *before = NULL, *row = NULL, *md = NULL;
+	json_t *before = NULL, *row = NULL, *md = NULL, *shown = NULL;
 	bool active = true;
 	int rc, has_active;
 	*out = NULL;
@@ -155,7 +175,10 @@ int svc_promotion_code_update(json_t **out, struct svc *s, const char *id, const
 	json_object_set(row, "metadata", md);
 	if (has_active)
 		json_object_set_new(row, "active", json_boolean(active));
-	rc = svc_update_object(out, s, &svc_promotion_codes_table, before, row, NULL, e);
+	/* previous_attributes compares what clients saw before with what they see now. */
+	shown = json_deep_copy(before);
+	present(shown, s->now);
+	rc = svc_update_object(out, s, &svc_promotion_codes_table, shown, row, present, e);
 done:
 	rc = svc_finish(s, rc, e);
 	if (rc < 0) {
@@ -165,6 +188,7 @@ done:
 	json_decref(before);
 	json_decref(row);
 	json_decref(md);
+	json_decref(shown);
 	return rc;
 }
 
@@ -192,5 +216,11 @@ int svc_promotion_code_list(json_t **out, struct svc *s, const json_t *p, struct
 		svc_list_filter(&l, "coupon", "=", SV_TEXT(coupon));
 	if (customer)
 		svc_list_filter(&l, "customer", "=", SV_TEXT(customer));
-	return svc_list(out, s, &svc_promotion_codes_table, &l, "/v1/promotion_codes", e);
+	if ((rc = svc_list(out, s, &svc_promotion_codes_table, &l, "/v1/promotion_codes", e)) < 0)
+		return rc;
+	size_t i;
+	json_t *row;
+	json_array_foreach(json_object_get(*out, "data"), i, row)
+		present(row, s->now);
+	return 0;
 }

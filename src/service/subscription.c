@@ -119,38 +119,65 @@ int sub_load_items(json_t **out, struct svc *s, const char *sub, struct recur_er
 	return 0;
 }
 
-int sub_render(json_t **out, struct svc *s, const json_t *row, struct recur_err *e)
+/*
+ * The items as Stripe embeds them (price and tax rates as objects), without
+ * their current period, which comes from the row (new reference). Split from
+ * the rest of rendering so sub_save loads them once for before and after.
+ */
+static int render_items(json_t **out, struct svc *s, const char *id, struct recur_err *e)
 {
-	json_t *sub = json_deep_copy(row), *items = NULL;
-	const char *id = json_string_value(json_object_get(row, "id"));
-	int64_t cps = json_integer_value(json_object_get(row, "current_period_start"));
-	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
+	json_t *items = NULL, *item;
+	size_t i;
 	int rc;
 	*out = NULL;
-	for (int i = 0; bookkeeping[i]; i++)
-		json_object_del(sub, bookkeeping[i]);
 	if ((rc = sub_load_items(&items, s, id, e)) < 0)
-		goto done;
-	size_t i;
-	json_t *item;
+		return rc;
 	json_array_foreach(items, i, item) {
 		json_t *price = NULL;
 		const char *pid = json_string_value(json_object_get(item, "price"));
-		if ((rc = store_obj_get(&price, s->db, &svc_prices_table, &s->scope, pid, e)) < 0)
-			goto done;
+		if ((rc = svc_get_cached(&price, s, &svc_prices_table, pid, e)) < 0)
+			goto fail;
 		json_object_set_new(item, "price", price);
-		json_object_set_new(item, "current_period_start", json_integer(cps));
-		json_object_set_new(item, "current_period_end", json_integer(cpe));
+		/* filled per row by render_with; set here so the fields keep their order */
+		json_object_set_new(item, "current_period_start", json_null());
+		json_object_set_new(item, "current_period_end", json_null());
 		json_object_set_new(item, "billing_thresholds", json_null());
 		if (!json_is_array(json_object_get(item, "discounts")))
 			json_object_set_new(item, "discounts", json_array());
 		if ((rc = embed_tax_rates(item, "tax_rates", s, e)) < 0)
-			goto done;
+			goto fail;
+	}
+	*out = items;
+	return 0;
+fail:
+	json_decref(items);
+	return rc;
+}
+
+/* The Stripe object for row with its items from render_items (borrowed, not changed). */
+static int render_with(json_t **out, struct svc *s, const json_t *row, const json_t *items,
+		       struct recur_err *e)
+{
+	json_t *sub = json_deep_copy(row), *data = json_array(), *item;
+	const char *id = json_string_value(json_object_get(row, "id"));
+	int64_t cps = json_integer_value(json_object_get(row, "current_period_start"));
+	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
+	size_t i;
+	int rc;
+	*out = NULL;
+	for (int k = 0; bookkeeping[k]; k++)
+		json_object_del(sub, bookkeeping[k]);
+	json_array_foreach(items, i, item) {
+		/* a shallow copy: the embedded price and tax rates are shared, read only */
+		json_t *it = json_copy(item);
+		json_object_set_new(it, "current_period_start", json_integer(cps));
+		json_object_set_new(it, "current_period_end", json_integer(cpe));
+		json_array_append_new(data, it);
 	}
 	char url[96];
 	snprintf(url, sizeof(url), "/v1/subscription_items?subscription=%s", id);
-	json_object_set_new(sub, "items", json_pack("{s:s, s:O, s:b, s:i, s:s}", "object", "list",
-						    "data", items, "has_more", 0, "total_count",
+	json_object_set_new(sub, "items", json_pack("{s:s, s:o, s:b, s:i, s:s}", "object", "list",
+						    "data", data, "has_more", 0, "total_count",
 						    (int)json_array_size(items), "url", url));
 	if ((rc = embed_tax_rates(sub, "default_tax_rates", s, e)) < 0)
 		goto done;
@@ -171,8 +198,18 @@ int sub_render(json_t **out, struct svc *s, const json_t *row, struct recur_err 
 	sub = NULL;
 done:
 	json_decref(sub);
-	json_decref(items);
 	return rc < 0 ? rc : 0;
+}
+
+int sub_render(json_t **out, struct svc *s, const json_t *row, struct recur_err *e)
+{
+	json_t *items = NULL;
+	*out = NULL;
+	int rc = render_items(&items, s, json_string_value(json_object_get(row, "id")), e);
+	if (rc == 0)
+		rc = render_with(out, s, row, items, e);
+	json_decref(items);
+	return rc;
 }
 
 int sub_get(json_t **out, struct svc *s, const char *id, struct recur_err *e)
@@ -224,8 +261,7 @@ int sub_item_amount(int64_t *out, struct svc *s, const json_t *item, const json_
 	int rc;
 	*owned_price = NULL;
 	if (json_is_string(price)) {
-		rc = store_obj_get(owned_price, s->db, &svc_prices_table, &s->scope,
-				   json_string_value(price), e);
+		rc = svc_get_cached(owned_price, s, &svc_prices_table, json_string_value(price), e);
 		if (rc < 0)
 			return rc;
 		price = *owned_price;
@@ -242,8 +278,7 @@ int sub_line_description(char *buf, size_t cap, struct svc *s, const json_t *pri
 	struct recur_err ignored;
 	const char *pid = json_string_value(json_object_get(price, "product"));
 	const char *name = pid;
-	if (pid && store_obj_get(&product, s->db, &svc_products_table, &s->scope, pid,
-				 &ignored) == 0)
+	if (pid && svc_get_cached(&product, s, &svc_products_table, pid, &ignored) == 0)
 		name = json_string_value(json_object_get(product, "name"));
 	snprintf(buf, cap, "%lld × %s", (long long)quantity, name ? name : "item");
 	json_decref(product);
@@ -311,32 +346,40 @@ int sub_invoice(json_t **out, struct svc *s, json_t *row, const char *reason, in
 		.lines = lines,
 		.n_lines = n,
 	};
+	if (!out) {
+		/* Only the id is needed: the invoice is not rendered. */
+		char id[IDS_MAX];
+		int rc = svc_invoice_create_id(id, sizeof(id), s, &spec, e);
+		if (rc < 0)
+			return rc;
+		json_object_set_new(row, "latest_invoice", json_string(id));
+		return 0;
+	}
 	json_t *inv = NULL;
 	int rc = svc_invoice_create_internal(&inv, s, &spec, e);
 	if (rc < 0)
 		return rc;
 	json_object_set_new(row, "latest_invoice", json_incref(json_object_get(inv, "id")));
-	if (out)
-		*out = inv;
-	else
-		json_decref(inv);
+	*out = inv;
 	return 0;
 }
 
 int sub_save(struct svc *s, json_t *row, const json_t *before, const char *type,
 	     struct recur_err *e)
 {
-	json_t *pub = NULL, *prev_pub = NULL, *prev = NULL;
+	json_t *pub = NULL, *prev_pub = NULL, *prev = NULL, *items = NULL;
 	int rc;
 	sub_set_due(row);
 	if ((rc = store_obj_update(s->db, &svc_subscriptions_table, &s->scope, row, e)) < 0)
 		return rc;
 	if (!type)
 		return 0;
-	if ((rc = sub_render(&pub, s, row, e)) < 0)
+	/* One load of the items for both: before differs from row in its own fields. */
+	if ((rc = render_items(&items, s, json_string_value(json_object_get(row, "id")), e)) < 0 ||
+	    (rc = render_with(&pub, s, row, items, e)) < 0)
 		goto done;
 	if (before) {
-		if ((rc = sub_render(&prev_pub, s, before, e)) < 0)
+		if ((rc = render_with(&prev_pub, s, before, items, e)) < 0)
 			goto done;
 		prev = svc_previous_attributes(prev_pub, pub);
 		if (!prev && strcmp(type, "customer.subscription.updated") == 0)
@@ -344,6 +387,7 @@ int sub_save(struct svc *s, json_t *row, const json_t *before, const char *type,
 	}
 	rc = svc_event(s, type, pub, prev, e);
 done:
+	json_decref(items);
 	json_decref(pub);
 	json_decref(prev_pub);
 	json_decref(prev);
@@ -586,10 +630,12 @@ int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct
 	size_t nitems = 0;
 	json_t *customer = NULL, *row = NULL, *default_rates = NULL, *metadata = NULL;
 	json_t *anchor_config = NULL, *discounts = NULL, *trial_settings = NULL;
+	json_t *item_rows = NULL; /* the lines below borrow from it until the invoice exists */
 	const char *customer_id = NULL, *collection = "charge_automatically", *desc = NULL;
 	const char *pay_behavior = "allow_incomplete", *pm = NULL, *proration = NULL;
 	int64_t days_until_due = 0, cancel_at = 0, now = 0;
-	bool has_days = false, cancel_at_period_end = false;
+	bool cancel_at_period_end = false;
+	int has_days = 0; /* an int: params_int's error code must survive the assignment */
 	struct billing_trial_spec trial_spec;
 	struct billing_anchor_spec anchor_spec;
 	struct billing_trial trial;
@@ -720,7 +766,7 @@ int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct
 	sub_set_due(row);
 	if ((rc = store_obj_insert(s->db, &svc_subscriptions_table, &s->scope, row, e)) < 0)
 		goto done;
-	json_t *item_rows = json_array();
+	item_rows = json_array();
 	for (size_t i = 0; i < nitems; i++) {
 		char si[IDS_MAX];
 		ids_new(si, sizeof(si), "si");
@@ -734,10 +780,8 @@ int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct
 		rc = store_obj_insert(s->db, &svc_subscription_items_table, &s->scope, it, e);
 		json_object_set(it, "price", items[i].price);
 		json_array_append_new(item_rows, it);
-		if (rc < 0) {
-			json_decref(item_rows);
+		if (rc < 0)
 			goto done;
-		}
 	}
 
 	/* The first invoice: the trial at zero, a prorated stub, or the first period. */
@@ -764,7 +808,6 @@ int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct
 			lines.lines[i].line.proration = true;
 		}
 	}
-	json_decref(item_rows);
 	if (rc < 0)
 		goto done;
 	struct svc_invoice_line flat[SUB_MAX_ITEMS];
@@ -794,6 +837,7 @@ done:
 		*out = NULL;
 	}
 	items_free(items, nitems);
+	json_decref(item_rows);
 	json_decref(customer);
 	json_decref(row);
 	json_decref(default_rates);

@@ -32,6 +32,13 @@ int svc_subscription_list(json_t **out, struct svc *s, const json_t *p, struct r
 int svc_subscription_preview(json_t **out, struct svc *s, const json_t *p, struct recur_err *e);
 
 /*
+ * Cancels every live subscription of a customer at `at`, inside the caller's
+ * transaction (Stripe cancels them when the customer is deleted).
+ */
+int svc_subscription_cancel_customer(struct svc *s, const char *customer, int64_t at,
+				     struct recur_err *e);
+
+/*
  * Called by the invoice service, inside its transaction, when an invoice of
  * the subscription is paid: incomplete and past_due subscriptions become active.
  */

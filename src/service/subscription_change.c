@@ -63,11 +63,14 @@ int sub_discounts_param(json_t **out, struct svc *s, const json_t *p, const char
 	const json_t *arr = NULL;
 	const char *coupon = NULL, *promo = NULL;
 	json_t *ids = json_array();
-	int rc;
+	int rc, given;
 	*out = NULL;
-	if ((rc = params_array(&arr, p, "discounts", e)) < 0 ||
+	if ((rc = given = params_array(&arr, p, "discounts", e)) < 0 ||
 	    (rc = params_string(&coupon, p, "coupon", 255, e)) < 0 ||
 	    (rc = params_string(&promo, p, "promotion_code", 255, e)) < 0)
+		goto done;
+	/* Nothing asked: *out stays NULL, so an update keeps the discounts it has. */
+	if (!given && !coupon && !promo)
 		goto done;
 	size_t i;
 	json_t *d;
@@ -87,7 +90,25 @@ int sub_discounts_param(json_t **out, struct svc *s, const json_t *p, const char
 			rc = params_nest_index(e, rc, "discounts", i);
 			goto done;
 		}
-		if (existing) { /* an existing discount of this customer or subscription */
+		if (existing) {
+			/*
+			 * Stripe reuses a discount of this subscription or of its customer;
+			 * any other id would only fail later, at the next invoice.
+			 */
+			json_t *row = NULL;
+			rc = store_obj_get(&row, s->db, &svc_discounts_table, &s->scope, existing, e);
+			const char *dsub = json_string_value(json_object_get(row, "subscription"));
+			const char *dcus = json_string_value(json_object_get(row, "customer"));
+			bool ours = rc == 0 && (dsub ? subscription && strcmp(dsub, subscription) == 0
+						     : dcus && customer && strcmp(dcus, customer) == 0);
+			json_decref(row);
+			if (rc == RECUR_ENOTFOUND || (rc == 0 && !ours))
+				rc = err_invalid(e, "discount", "No such discount on this subscription or"
+						 " its customer: '%s'", existing);
+			if (rc < 0) {
+				rc = params_nest_index(e, rc, "discounts", i);
+				goto done;
+			}
 			json_array_append_new(ids, json_string(existing));
 			continue;
 		}
@@ -158,7 +179,7 @@ static int prorate_item(struct sub_lines *out, struct svc *s, const json_t *row,
 }
 
 /* Puts proration lines where the behaviour says: pending items, an invoice now, nowhere. */
-static int settle_prorations(struct svc *s, json_t *row, struct sub_lines *lines,
+static int settle_prorations(struct svc *s, json_t *row, bool ending, struct sub_lines *lines,
 			     enum billing_proration_outcome outcome, int64_t at, int64_t start,
 			     int64_t end, const char *reason, struct recur_err *e)
 {
@@ -178,7 +199,13 @@ static int settle_prorations(struct svc *s, json_t *row, struct sub_lines *lines
 	if (outcome == BILLING_PRORATION_PENDING) {
 		for (size_t i = 0; i < n && rc >= 0; i++) {
 			json_t *ii = NULL;
-			rc = svc_invoiceitem_create_internal(&ii, s, customer, sub, currency, &flat[i], e);
+			/*
+			 * A subscription that has ended bills nothing more, so its credits
+			 * wait for the customer's next invoice, not the subscription's.
+			 */
+			const char *link = strcmp(json_string_value(json_object_get(row, "status")),
+						  "canceled") == 0 || ending ? NULL : sub;
+			rc = svc_invoiceitem_create_internal(&ii, s, customer, link, currency, &flat[i], e);
 			json_decref(ii);
 		}
 		return rc;
@@ -186,6 +213,39 @@ static int settle_prorations(struct svc *s, json_t *row, struct sub_lines *lines
 	if (n == 0)
 		return 0;
 	return sub_invoice(NULL, s, row, reason, at, start, end, flat, n, NULL, e);
+}
+
+/*
+ * cancellation_details of update and cancel, set on row: only the keys given,
+ * "" unsets one; feedback is one of Stripe's reasons.
+ */
+static int cancellation_details_param(json_t *row, const json_t *p, struct recur_err *e)
+{
+	static const char *const keys[] = { "comment", "feedback", NULL };
+	static const char *const feedbacks[] = { "", "customer_service", "low_quality",
+						 "missing_features", "other", "switched_service",
+						 "too_complex", "too_expensive", "unused", NULL };
+	const json_t *details = NULL;
+	const char *comment = NULL, *feedback = NULL;
+	int rc;
+	if ((rc = params_object(&details, p, "cancellation_details", e)) <= 0)
+		return rc;
+	if ((rc = params_only(details, keys, e)) < 0 ||
+	    (rc = params_string(&comment, details, "comment", 5000, e)) < 0 ||
+	    (rc = params_enum(&feedback, details, "feedback", feedbacks, e)) < 0)
+		return params_nest(e, rc, "cancellation_details");
+	json_t *cd = json_object_get(row, "cancellation_details");
+	if (!json_is_object(cd)) {
+		cd = json_pack("{s:n, s:n, s:n}", "comment", "feedback", "reason");
+		json_object_set_new(row, "cancellation_details", cd);
+	}
+	if (comment || !details)
+		json_object_set_new(cd, "comment", comment && *comment ? json_string(comment)
+								      : json_null());
+	if (feedback || !details)
+		json_object_set_new(cd, "feedback", feedback && *feedback ? json_string(feedback)
+									: json_null());
+	return 0;
 }
 
 static int refuse_ended(const json_t *row, struct recur_err *e)
@@ -220,11 +280,13 @@ static int item_change_param(struct item_change *out, struct svc *s, const json_
 		return err_invalid(e, "", "Each item must be a hash");
 	if ((rc = params_only(it, keys, e)) < 0 || (rc = params_string(&out->id, it, "id", 64, e)) < 0 ||
 	    (rc = params_string(&price, it, "price", 255, e)) < 0 ||
-	    (rc = out->has_quantity = params_int(&out->quantity, it, "quantity", 0, SUB_MAX_QUANTITY,
-						 e)) < 0 ||
+	    (rc = params_int(&out->quantity, it, "quantity", 0, SUB_MAX_QUANTITY, e)) < 0 ||
 	    (rc = params_bool(&out->deleted, it, "deleted", e)) < 0 ||
 	    (rc = sub_check_tax_rates(&out->tax_rates, s, it, "tax_rates", e)) < 0)
 		return rc;
+	/* Set apart: assigned in the chain above, a bool would turn an error into true. */
+	out->has_quantity = !json_is_null(json_object_get(it, "quantity")) &&
+			    json_object_get(it, "quantity");
 	const json_t *existing = NULL;
 	size_t i;
 	json_t *cur;
@@ -252,6 +314,12 @@ static int item_change_param(struct item_change *out, struct svc *s, const json_
 			return rc;
 		if (!json_is_true(json_object_get(out->price, "active")))
 			return err_invalid(e, "price", "The price %s is archived", price);
+		/* The rules create applies to items hold for items added or changed later. */
+		const char *usage = json_string_value(json_object_get(json_object_get(out->price,
+									 "recurring"), "usage_type"));
+		if (usage && strcmp(usage, "metered") == 0)
+			return err_invalid(e, "price", "Metered prices are billed with usage-based"
+					   " billing, which recur does not offer yet");
 	}
 	if ((rc = params_metadata(&out->metadata, existing ? json_object_get(existing, "metadata")
 							   : NULL, it, e)) < 0)
@@ -387,7 +455,16 @@ int svc_subscription_update(json_t **out, struct svc *s, const char *id, const j
 	if ((rc = sub_interval(&old_iv, row, e)) < 0)
 		goto done;
 	new_iv = old_iv;
+	/* An item neither deleted nor given a new price keeps the old interval. */
 	bool interval_seen = false;
+	json_array_foreach(items, i, it) {
+		bool kept = true;
+		for (size_t k = 0; k < nchanges; k++)
+			if (changes[k].id && (changes[k].deleted || changes[k].price) &&
+			    strcmp(changes[k].id, json_string_value(json_object_get(it, "id"))) == 0)
+				kept = false;
+		interval_seen = interval_seen || kept;
+	}
 	for (size_t k = 0; k < nchanges; k++) {
 		struct billing_interval iv;
 		if (!changes[k].price || changes[k].deleted)
@@ -491,6 +568,24 @@ item_done:
 		rc = err_invalid(e, "items", "A subscription needs at least one item; cancel it instead");
 		goto done;
 	}
+	/* Stripe: a price appears once on a subscription; name the change that repeats it. */
+	json_array_foreach(items, i, it) {
+		const char *price = json_string_value(json_object_get(it, "price"));
+		size_t j;
+		json_t *other;
+		json_array_foreach(items, j, other) {
+			if (j <= i || strcmp(price, json_string_value(json_object_get(other, "price"))) != 0)
+				continue;
+			size_t k;
+			for (k = 0; k + 1 < nchanges; k++)
+				if (changes[k].price && json_equal(json_object_get(changes[k].price, "id"),
+								   json_object_get(it, "price")))
+					break;
+			rc = params_nest_index(e, err_invalid(e, "price", "The price %s is on this"
+							      " subscription already", price), "items", k);
+			goto done;
+		}
+	}
 
 	/* Plain fields. */
 	json_object_set(row, "metadata", md);
@@ -514,24 +609,8 @@ item_done:
 		json_object_set(row, "trial_settings", trial_settings);
 	if (discounts)
 		json_object_set(row, "discounts", discounts);
-	const json_t *details = NULL;
-	if ((rc = params_object(&details, p, "cancellation_details", e)) < 0)
+	if ((rc = cancellation_details_param(row, p, e)) < 0)
 		goto done;
-	if (details) {
-		static const char *const dkeys[] = { "comment", "feedback", NULL };
-		const char *comment = NULL, *feedback = NULL;
-		if ((rc = params_nest(e, params_only(details, dkeys, e), "cancellation_details")) < 0 ||
-		    (rc = params_nest(e, params_string(&comment, details, "comment", 5000, e),
-				      "cancellation_details")) < 0 ||
-		    (rc = params_nest(e, params_string(&feedback, details, "feedback", 64, e),
-				      "cancellation_details")) < 0)
-			goto done;
-		json_t *cd = json_object_get(row, "cancellation_details");
-		if (comment)
-			json_object_set_new(cd, "comment", *comment ? json_string(comment) : json_null());
-		if (feedback)
-			json_object_set_new(cd, "feedback", *feedback ? json_string(feedback) : json_null());
-	}
 	if (has_cape) {
 		json_object_set_new(row, "cancel_at_period_end", json_boolean(cancel_at_period_end));
 		if (cancel_at_period_end)
@@ -548,6 +627,13 @@ item_done:
 		json_object_set_new(row, "trial_end", json_integer(now));
 		cycle_resets = true;
 	} else if (has_trial_end && trialing) {
+		/*
+		 * An anchor that was the trial's end (no anchor of its own given)
+		 * moves with it: the first paid period starts when the trial ends.
+		 */
+		if (json_equal(json_object_get(row, "billing_cycle_anchor"),
+			       json_object_get(row, "trial_end")))
+			json_object_set_new(row, "billing_cycle_anchor", json_integer(trial_end));
 		json_object_set_new(row, "trial_end", json_integer(trial_end));
 		json_object_set_new(row, "current_period_end", json_integer(trial_end));
 	}
@@ -583,7 +669,7 @@ item_done:
 			goto done;
 	} else if (prorations.n) {
 		enum billing_proration_outcome outcome = billing_proration_decide(pb, false);
-		if ((rc = settle_prorations(s, row, &prorations, outcome, now, at, cpe,
+		if ((rc = settle_prorations(s, row, false, &prorations, outcome, now, at, cpe,
 					    "subscription_update", e)) < 0)
 			goto done;
 	}
@@ -639,7 +725,7 @@ int sub_end(struct svc *s, json_t *row, const json_t *before, int64_t at, bool p
 			if (rc < 0)
 				goto done;
 		}
-		if ((rc = settle_prorations(s, row, &credits,
+		if ((rc = settle_prorations(s, row, true, &credits,
 					    invoice_now ? BILLING_PRORATION_INVOICE_NOW
 							: BILLING_PRORATION_PENDING,
 					    at, at, cpe, "subscription_cancel", e)) < 0)
@@ -690,20 +776,8 @@ int svc_subscription_cancel(json_t **out, struct svc *s, const char *id, const j
 				     e)) < 0)
 		goto done;
 	row = json_deep_copy(before);
-	const json_t *details = NULL;
-	if ((rc = params_object(&details, p, "cancellation_details", e)) < 0)
+	if ((rc = cancellation_details_param(row, p, e)) < 0)
 		goto done;
-	if (details) {
-		const char *comment = NULL, *feedback = NULL;
-		if ((rc = params_nest(e, params_string(&comment, details, "comment", 5000, e),
-				      "cancellation_details")) < 0 ||
-		    (rc = params_nest(e, params_string(&feedback, details, "feedback", 64, e),
-				      "cancellation_details")) < 0)
-			goto done;
-		json_t *cd = json_object_get(row, "cancellation_details");
-		json_object_set_new(cd, "comment", comment ? json_string(comment) : json_null());
-		json_object_set_new(cd, "feedback", feedback ? json_string(feedback) : json_null());
-	}
 	if ((rc = sub_end(s, row, before, now, prorate, invoice_now, "cancellation_requested", e)) < 0)
 		goto done;
 	rc = sub_render(out, s, row, e);
@@ -783,6 +857,37 @@ done:
 	json_decref(row);
 	json_decref(items);
 	return rc;
+}
+
+int svc_subscription_cancel_customer(struct svc *s, const char *customer, int64_t at,
+				     struct recur_err *e)
+{
+	struct store_filter f[] = {
+		{ .col = "customer", .op = "=", .val = SV_TEXT(customer) },
+		{ .col = "status", .op = "!=", .val = SV_TEXT("canceled") },
+		{ .col = "status", .op = "!=", .val = SV_TEXT("incomplete_expired") },
+	};
+	struct store_page page = { .limit = 100 };
+	for (;;) {
+		json_t *rows = NULL;
+		bool more = false;
+		int rc = store_obj_list(&rows, &more, s->db, &svc_subscriptions_table, &s->scope, f, 3,
+					&page, e);
+		if (rc < 0)
+			return rc;
+		size_t i;
+		json_t *row;
+		json_array_foreach(rows, i, row) {
+			json_t *ended = json_deep_copy(row);
+			rc = sub_end(s, ended, row, at, false, false, "cancellation_requested", e);
+			json_decref(ended);
+			if (rc < 0)
+				break;
+		}
+		json_decref(rows);
+		if (rc < 0 || !more)
+			return rc;
+	}
 }
 
 int svc_subscription_invoice_paid(struct svc *s, const char *subscription, const char *invoice,
