@@ -82,6 +82,21 @@ static int step(struct svc *s, json_t *row, const json_t *before, int64_t t, str
 
 	if (strcmp(status, "incomplete") == 0 && t < cpe &&
 	    t >= json_integer_value(json_object_get(row, "created")) + SUB_INCOMPLETE_TTL) {
+		/* Stripe voids the unpaid first invoice when the subscription expires. */
+		const char *latest = json_string_value(json_object_get(row, "latest_invoice"));
+		if (latest) {
+			json_t *inv = NULL, *none = json_object();
+			int rc = svc_invoice_retrieve(&inv, s, latest, e);
+			if (rc == 0 && strcmp(json_string_value(json_object_get(inv, "status")), "open") == 0) {
+				json_decref(inv);
+				inv = NULL;
+				rc = svc_invoice_void(&inv, s, latest, none, e);
+			}
+			json_decref(inv);
+			json_decref(none);
+			if (rc < 0)
+				return rc;
+		}
 		json_object_set_new(row, "status", json_string("incomplete_expired"));
 		json_object_set_new(row, "ended_at", json_integer(t));
 		return sub_save(s, row, before, "customer.subscription.updated", e);
