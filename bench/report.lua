@@ -1,0 +1,13 @@
+-- report.lua - appended by bench/run.sh to every wrk script.
+--
+-- wrk's own summary rounds latencies to two decimals in mixed units; done()
+-- sees the raw histogram (microseconds), so run.sh reads this one line instead:
+--   BENCH <requests> <duration_us> <p50_us> <p99_us> <max_us> <non2xx> <socket_errors>
+-- "non2xx" is wrk's "Non-2xx or 3xx responses" (status >= 400).
+function done(summary, latency, requests)
+	local e = summary.errors
+	io.write(string.format("BENCH %d %d %d %d %d %d %d\n",
+		summary.requests, summary.duration,
+		latency:percentile(50), latency:percentile(99), latency.max,
+		e.status, e.connect + e.read + e.write + e.timeout))
+end
