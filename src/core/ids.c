@@ -8,10 +8,24 @@
 static const char alphabet[] =
 	"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
+/*
+ * One CSPRNG call per id, not per character (each call is a getrandom(2)
+ * syscall). A byte below 248 = 4 * 62 maps to a character without modulo bias;
+ * the few bytes at or above it are skipped, and the pool refilled if needed.
+ */
 void ids_random_base62(char *out, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		out[i] = alphabet[randombytes_uniform(62)]; /* uniform: no modulo bias */
+	unsigned char pool[64];
+	size_t used = sizeof(pool);
+	for (size_t i = 0; i < n;) {
+		if (used == sizeof(pool)) {
+			randombytes_buf(pool, sizeof(pool));
+			used = 0;
+		}
+		unsigned char b = pool[used++];
+		if (b < 248)
+			out[i++] = alphabet[b % 62];
+	}
 	out[n] = '\0';
 }
 

@@ -1,6 +1,7 @@
 #include "service/tenant.h"
 #include "store/tenants.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +58,53 @@ done:
 	return 0;
 }
 
+/*
+ * Keys that authenticated once, by hash. Only hits are cached, so a key created
+ * while the server runs is found in the database on its first use; keys cannot
+ * be revoked yet, so a hit never goes stale (revocation must clear this cache).
+ * A lookup costs a hash and a read lock instead of a query.
+ */
+#define AUTH_CACHE_SLOTS 1024
+
+struct auth_slot {
+	char hash[crypto_hash_sha256_BYTES * 2 + 1];
+	struct tenant_auth auth;
+};
+
+static struct auth_slot auth_cache[AUTH_CACHE_SLOTS];
+static pthread_rwlock_t auth_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+/* The hash is uniformly random: its first hex digits pick the slot. */
+static size_t slot_of(const char *hex)
+{
+	size_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v * 16 + (size_t)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+	return v % AUTH_CACHE_SLOTS;
+}
+
+static int cache_get(struct tenant_auth *out, const char *hex)
+{
+	struct auth_slot *slot = &auth_cache[slot_of(hex)];
+	int hit = 0;
+	pthread_rwlock_rdlock(&auth_lock);
+	if (strcmp(slot->hash, hex) == 0) {
+		*out = slot->auth;
+		hit = 1;
+	}
+	pthread_rwlock_unlock(&auth_lock);
+	return hit;
+}
+
+static void cache_put(const char *hex, const struct tenant_auth *auth)
+{
+	struct auth_slot *slot = &auth_cache[slot_of(hex)];
+	pthread_rwlock_wrlock(&auth_lock);
+	memcpy(slot->hash, hex, sizeof(slot->hash));
+	slot->auth = *auth;
+	pthread_rwlock_unlock(&auth_lock);
+}
+
 int svc_tenant_authenticate(struct tenant_auth *out, struct store *db, const char *key,
 			    struct recur_err *e)
 {
@@ -65,11 +113,15 @@ int svc_tenant_authenticate(struct tenant_auth *out, struct store *db, const cha
 	    strlen(key) > 128)
 		goto unauthorized;
 	key_hash(hex, key);
+	if (cache_get(out, hex))
+		return 0;
 	int rc = store_api_key_find(db, hex, out->tenant, sizeof(out->tenant), &out->livemode, e);
 	if (rc < 0)
 		return rc;
-	if (rc == 1)
+	if (rc == 1) {
+		cache_put(hex, out);
 		return 0;
+	}
 unauthorized:
 	return err_set(e, RECUR_EAUTH, 401, "invalid_request_error", NULL, NULL,
 		       "Invalid API Key provided: %.12s****", key ? key : "");
