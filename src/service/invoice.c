@@ -600,7 +600,7 @@ static int price_of(const json_t **out, json_t *cache, struct svc *s, const char
 	int rc;
 
 	if (!p) {
-		if ((rc = store_obj_get(&p, s->db, &svc_prices_table, &s->scope, id, e)) < 0)
+		if ((rc = svc_get_cached(&p, s, &svc_prices_table, id, e)) < 0)
 			return rc;
 		json_object_set_new(cache, id, p);
 	}
@@ -921,10 +921,26 @@ static int count_discounts(struct svc *s, const struct assembly *a, struct recur
  * goes on to paid (Stripe: "invoices with an amount_due of 0 are marked paid
  * when finalized").
  */
+static int finalize_with(struct inv_ctx *c, struct svc *s, int64_t now, const json_t *customer,
+			 struct recur_err *e);
+
 int svc_invoice_finalize_ctx(struct inv_ctx *c, struct svc *s, int64_t now, struct recur_err *e)
 {
+	json_t *customer = NULL;
+	int rc = store_obj_get(&customer, s->db, &svc_customers_table, &s->scope,
+			       inv_str(c->inv, "customer"), e);
+	if (rc == 0)
+		rc = finalize_with(c, s, now, customer, e);
+	json_decref(customer);
+	return rc;
+}
+
+/* Finalizes with the customer as it is now (borrowed). */
+static int finalize_with(struct inv_ctx *c, struct svc *s, int64_t now, const json_t *customer,
+			 struct recur_err *e)
+{
 	struct assembly a;
-	json_t *customer = NULL, *before = NULL;
+	json_t *before = NULL;
 	const char *cus = inv_str(c->inv, "customer"), *currency = inv_str(c->inv, "currency");
 	char number[32];
 	bool assembled = false;
@@ -939,8 +955,7 @@ int svc_invoice_finalize_ctx(struct inv_ctx *c, struct svc *s, int64_t now, stru
 		c->all_lines = true;
 	}
 	before = json_deep_copy(c->lines);
-	if ((rc = store_obj_get(&customer, s->db, &svc_customers_table, &s->scope, cus, e)) < 0 ||
-	    (rc = assemble(&a, s, c, usable_balance(customer, currency), e)) < 0)
+	if ((rc = assemble(&a, s, c, usable_balance(customer, currency), e)) < 0)
 		goto done;
 	assembled = true;
 	apply(c, &a);
@@ -989,7 +1004,6 @@ int svc_invoice_finalize_ctx(struct inv_ctx *c, struct svc *s, int64_t now, stru
 done:
 	if (assembled)
 		assembly_free(&a);
-	json_decref(customer);
 	json_decref(before);
 	return rc;
 }
@@ -1004,26 +1018,35 @@ static int render_out(json_t **out, struct svc *s, struct inv_ctx *c, struct rec
 static int find_dedupe(char *id, size_t cap, bool *deleted, struct svc *s, const char *key,
 		       struct recur_err *e);
 
-int svc_invoice_create_internal(json_t **out, struct svc *s, const struct svc_invoice_spec *spec,
-				struct recur_err *e)
+/*
+ * Creates the invoice spec describes; its id goes to id (cap bytes). *out, when
+ * out is not NULL, gets it rendered: a renewal only needs the id, and
+ * rendering an invoice costs about as much as writing it.
+ */
+static int create(json_t **out, char *id, size_t cap, struct svc *s,
+		  const struct svc_invoice_spec *spec, struct recur_err *e)
 {
 	struct inv_ctx c = { 0 };
 	json_t *customer = NULL, *items = NULL;
-	char id[IDS_MAX] = "";
 	bool deleted = false;
 	int rc;
 
-	*out = NULL;
+	if (out)
+		*out = NULL;
+	id[0] = '\0';
 	if (spec->dedupe_key) {
-		if ((rc = find_dedupe(id, sizeof(id), &deleted, s, spec->dedupe_key, e)) < 0)
+		if ((rc = find_dedupe(id, cap, &deleted, s, spec->dedupe_key, e)) < 0)
 			goto done;
 		if (id[0] && deleted) {
 			/* A deleted draft stays deleted: the period was billed, then withdrawn. */
-			*out = json_pack("{s:s, s:s, s:b}", "id", id, "object", "invoice",
-					 "deleted", 1);
+			if (out)
+				*out = json_pack("{s:s, s:s, s:b}", "id", id, "object", "invoice",
+						 "deleted", 1);
 			goto done;
 		}
 		if (id[0]) {
+			if (!out)
+				goto done;
 			if ((rc = svc_invoice_ctx_load(&c, s, id, false, e)) < 0)
 				goto done;
 			rc = render_out(out, s, &c, e);
@@ -1035,16 +1058,18 @@ int svc_invoice_create_internal(json_t **out, struct svc *s, const struct svc_in
 		snprintf(e->param, sizeof(e->param), "customer");
 	if (rc < 0)
 		goto done;
-	ids_new(id, sizeof(id), "in");
+	ids_new(id, cap, "in");
 	if ((rc = svc_invoice_build(&c, &items, s, spec, id, customer, false, e)) < 0 ||
 	    (rc = svc_invoice_insert(&c, items, s, e)) < 0 ||
 	    (rc = svc_invoice_event(s, &c, "invoice.created", NULL, e)) < 0)
 		goto done;
-	if (spec->finalize && (rc = svc_invoice_finalize_ctx(&c, s, spec->now, e)) < 0)
+	/* Nothing between the build and here changes the customer: no second read. */
+	if (spec->finalize && (rc = finalize_with(&c, s, spec->now, customer, e)) < 0)
 		goto done;
-	rc = render_out(out, s, &c, e);
+	if (out)
+		rc = render_out(out, s, &c, e);
 done:
-	if (rc < 0) {
+	if (rc < 0 && out) {
 		json_decref(*out);
 		*out = NULL;
 	}
@@ -1052,6 +1077,19 @@ done:
 	json_decref(customer);
 	json_decref(items);
 	return rc;
+}
+
+int svc_invoice_create_internal(json_t **out, struct svc *s, const struct svc_invoice_spec *spec,
+				struct recur_err *e)
+{
+	char id[IDS_MAX];
+	return create(out, id, sizeof(id), s, spec, e);
+}
+
+int svc_invoice_create_id(char *id, size_t cap, struct svc *s,
+			  const struct svc_invoice_spec *spec, struct recur_err *e)
+{
+	return create(NULL, id, cap, s, spec, e);
 }
 
 struct dedupe_row {

@@ -62,6 +62,9 @@ struct svc_invoice_spec {
  */
 int svc_invoice_create_internal(json_t **out, struct svc *s, const struct svc_invoice_spec *spec,
 				struct recur_err *e);
+/* The same without rendering: id (cap >= IDS_MAX bytes) gets the invoice's id. */
+int svc_invoice_create_id(char *id, size_t cap, struct svc *s,
+			  const struct svc_invoice_spec *spec, struct recur_err *e);
 
 /* Assembles the invoice spec would create, writing nothing (create_preview). */
 int svc_invoice_preview_internal(json_t **out, struct svc *s, const struct svc_invoice_spec *spec,

@@ -2,6 +2,7 @@
 #include "core/ids.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int svc_begin(struct svc *s, struct recur_err *e)
@@ -109,6 +110,54 @@ int svc_update_object(json_t **out, struct svc *s, const struct store_table *t,
 		json_decref(prev);
 	}
 	return rc;
+}
+
+/* Entries before the cache starts over: a bound on memory, far above a batch's prices. */
+#define CACHE_MAX 4096
+
+struct svc_cache {
+	json_t *objects; /* "<table>/<tenant>/<livemode>/<id>" -> object */
+};
+
+struct svc_cache *svc_cache_new(void)
+{
+	struct svc_cache *c = calloc(1, sizeof(*c));
+	if (c && !(c->objects = json_object())) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+void svc_cache_free(struct svc_cache *c)
+{
+	if (!c)
+		return;
+	json_decref(c->objects);
+	free(c);
+}
+
+int svc_get_cached(json_t **out, struct svc *s, const struct store_table *t, const char *id,
+		   struct recur_err *e)
+{
+	char key[400];
+	int rc;
+	/* Scoped like the store: a batch spans tenants, and product ids are per tenant. */
+	if (!s->cache || !id || !s->scope.tenant ||
+	    snprintf(key, sizeof(key), "%s/%s/%d/%s", t->table, s->scope.tenant,
+		     s->scope.livemode, id) >= (int)sizeof(key))
+		return store_obj_get(out, s->db, t, &s->scope, id, e);
+	json_t *hit = json_object_get(s->cache->objects, key);
+	if (hit) {
+		*out = json_incref(hit);
+		return 0;
+	}
+	if ((rc = store_obj_get(out, s->db, t, &s->scope, id, e)) < 0)
+		return rc;
+	if (json_object_size(s->cache->objects) >= CACHE_MAX)
+		json_object_clear(s->cache->objects);
+	json_object_set(s->cache->objects, key, *out);
+	return 0;
 }
 
 int svc_get(json_t **out, struct svc *s, const struct store_table *t, const char *id,

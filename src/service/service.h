@@ -30,6 +30,12 @@ struct svc {
 	 */
 	int (*commit_hook)(void *ctx, struct store *db, struct recur_err *e);
 	void *commit_ctx;
+	/*
+	 * A read cache for objects the caller knows nobody writes while it is set
+	 * (may be NULL: every read goes to the store). The billing run sets one per
+	 * batch for prices and products, which renewals read but never change.
+	 */
+	struct svc_cache *cache;
 };
 
 /* Opens the use case's transaction. */
@@ -63,6 +69,18 @@ typedef void (*svc_present_fn)(json_t *obj, int64_t now);
 int svc_update_object(json_t **out, struct svc *s, const struct store_table *t,
 		      const json_t *before, const json_t *obj, svc_present_fn present,
 		      struct recur_err *e);
+
+/* A cache for struct svc's cache field; svc_cache_free accepts NULL. */
+struct svc_cache *svc_cache_new(void);
+void svc_cache_free(struct svc_cache *c);
+
+/*
+ * store_obj_get through s->cache: a new reference to the object, which is
+ * shared with the cache and with other callers, so it must not be modified.
+ * Without a cache, a plain store_obj_get.
+ */
+int svc_get_cached(json_t **out, struct svc *s, const struct store_table *t, const char *id,
+		   struct recur_err *e);
 
 /* Generic retrieve/list for resources without special rules. */
 int svc_get(json_t **out, struct svc *s, const struct store_table *t, const char *id,

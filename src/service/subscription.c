@@ -17,6 +17,7 @@
 #include "service/tax_rate.h"
 #include "service/test_clock.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -158,7 +159,8 @@ fail:
 static int render_with(json_t **out, struct svc *s, const json_t *row, const json_t *items,
 		       struct recur_err *e)
 {
-	json_t *sub = json_deep_copy(row), *data = json_array(), *item;
+	/* shallow: only top-level fields change, and the row is not changed while it is used */
+	json_t *sub = json_copy((json_t *)(uintptr_t)row), *data = json_array(), *item;
 	const char *id = json_string_value(json_object_get(row, "id"));
 	int64_t cps = json_integer_value(json_object_get(row, "current_period_start"));
 	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));

@@ -2,6 +2,8 @@
 #include "core/buf.h"
 #include "core/money.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +11,10 @@
 /*
  * SQL is assembled per call from the descriptor; column names are quoted so a
  * field may be named like an SQL keyword ("end"). The text is identical for
- * identical calls, so the driver's statement cache still hits; building it costs
- * far less than executing it.
+ * identical calls, so the driver's statement cache still hits. It is assembled
+ * by plain appends, not printf: a billing run executes some twenty of these
+ * statements per renewal, and formatting their text with printf once cost as
+ * much as SQLite executing them (bench/billing_run.c, docs/benchmarks.md).
  */
 
 #define MAX_PARAMS 64
@@ -35,6 +39,206 @@ static void params_free(struct params *p)
 {
 	for (int i = 0; i < p->n; i++)
 		free(p->owned[i]);
+}
+
+/*
+ * JSON columns are written as json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)
+ * would write them, byte for byte, by the serializer below: jansson's dump
+ * guards against cycles with a hash table keyed by a snprintf'd pointer for
+ * every object and array, and formats every integer with snprintf, which made
+ * it a fifth of a renewal's cost (every event carries a whole object). Keys
+ * come in jansson's iteration order, strings are escaped as jansson escapes
+ * them (\" \\ \b \f \n \r \t, other control characters as \u00XX, UTF-8
+ * as is). Anything it does not handle the same way (reals, invalid UTF-8, a
+ * tree deeper than JSON_MAX_DEPTH, which only a cycle reaches) goes back to
+ * json_dumps, so the stored text, and every error, is jansson's.
+ */
+#define JSON_MAX_DEPTH 2048
+
+struct out {
+	char *data;
+	size_t len, alloc;
+};
+
+static int out_reserve(struct out *o, size_t more)
+{
+	if (o->len + more + 1 <= o->alloc)
+		return 0;
+	size_t n = o->alloc ? o->alloc : 512;
+	while (n < o->len + more + 1)
+		n *= 2;
+	char *p = realloc(o->data, n);
+	if (!p)
+		return -1;
+	o->data = p;
+	o->alloc = n;
+	return 0;
+}
+
+static int out_put(struct out *o, const char *s, size_t n)
+{
+	if (out_reserve(o, n) < 0)
+		return -1;
+	memcpy(o->data + o->len, s, n);
+	o->len += n;
+	return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (lim bytes left), 0 if invalid (jansson's rules). */
+static size_t utf8_len(const unsigned char *s, size_t lim)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t v;
+	if (c < 0x80)
+		return 1;
+	if (c < 0xC2)
+		return 0; /* a continuation byte, or an overlong two-byte sequence */
+	if (c < 0xE0) {
+		n = 2;
+		v = c & 0x1F;
+	} else if (c < 0xF0) {
+		n = 3;
+		v = c & 0x0F;
+	} else if (c < 0xF5) {
+		n = 4;
+		v = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > lim)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || v > 0x10FFFF ||
+	    (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+/* Bytes jansson writes as they are without looking further: ASCII from space on, but " and \\. */
+static inline bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+static int dump_str(struct out *o, const char *str, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0;
+	if (out_reserve(o, len + 2) < 0)
+		return -1;
+	o->data[o->len++] = '"';
+	while (i < len) {
+		/* the common case, printable ASCII, one table lookup a byte */
+		while (i < len && plain(s[i]))
+			i++;
+		if (i == len)
+			break;
+		unsigned char c = s[i];
+		if (c >= 0x80) {
+			size_t n = utf8_len(s + i, len - i);
+			if (n == 0)
+				return -1;
+			i += n;
+			continue;
+		}
+		if (out_put(o, str + run, i - run) < 0)
+			return -1;
+		char esc[6] = { '\\', 0, '0', '0', 0, 0 };
+		size_t elen = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xF];
+			elen = 6;
+		}
+		if (out_put(o, esc, elen) < 0)
+			return -1;
+		run = ++i;
+	}
+	if (out_put(o, str + run, len - run) < 0 || out_put(o, "\"", 1) < 0)
+		return -1;
+	return 0;
+}
+
+static int dump_int(struct out *o, json_int_t v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+	/* negate in unsigned arithmetic: -INT64_MIN does not fit */
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		t[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--i] = '-';
+	return out_put(o, t + i, sizeof(t) - i);
+}
+
+static int dump_value(struct out *o, const json_t *v, int depth)
+{
+	if (!v || depth > JSON_MAX_DEPTH)
+		return -1;
+	switch (json_typeof(v)) {
+	case JSON_NULL: return out_put(o, "null", 4);
+	case JSON_TRUE: return out_put(o, "true", 4);
+	case JSON_FALSE: return out_put(o, "false", 5);
+	case JSON_INTEGER: return dump_int(o, json_integer_value(v));
+	case JSON_STRING: return dump_str(o, json_string_value(v), json_string_length(v));
+	case JSON_ARRAY: {
+		size_t n = json_array_size(v);
+		if (out_put(o, "[", 1) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if ((i && out_put(o, ",", 1) < 0) ||
+			    dump_value(o, json_array_get(v, i), depth + 1) < 0)
+				return -1;
+		return out_put(o, "]", 1);
+	}
+	case JSON_OBJECT: {
+		if (out_put(o, "{", 1) < 0)
+			return -1;
+		bool first = true;
+		for (void *it = json_object_iter((json_t *)(uintptr_t)v); it;
+		     it = json_object_iter_next((json_t *)(uintptr_t)v, it)) {
+			if ((!first && out_put(o, ",", 1) < 0) ||
+			    dump_str(o, json_object_iter_key(it), json_object_iter_key_len(it)) < 0 ||
+			    out_put(o, ":", 1) < 0 ||
+			    dump_value(o, json_object_iter_value(it), depth + 1) < 0)
+				return -1;
+			first = false;
+		}
+		return out_put(o, "}", 1);
+	}
+	default:
+		return -1; /* reals: json_dumps formats them */
+	}
+}
+
+/* json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY): a malloc'd string, or NULL. */
+static char *dump_json(const json_t *v)
+{
+	struct out o = { 0 };
+	if (dump_value(&o, v, 0) == 0 && out_reserve(&o, 0) == 0) {
+		o.data[o.len] = '\0';
+		return o.data;
+	}
+	free(o.data);
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 /* Converts one object field into a bound value according to its column kind. */
@@ -65,7 +269,7 @@ static int field_value(struct params *p, const struct store_col *c, const json_t
 		return push(p, SV_INT(scaled));
 	}
 	case COL_JSON: {
-		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *text = dump_json(v);
 		if (!text)
 			return -1;
 		p->owned[p->n] = text;
@@ -75,10 +279,150 @@ static int field_value(struct params *p, const struct store_col *c, const json_t
 	return -1;
 }
 
+/* Appends "$n". */
+static void put_param(struct buf *b, int n)
+{
+	char t[16];
+	size_t i = sizeof(t);
+	unsigned v = n > 0 ? (unsigned)n : 0;
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && i > 1);
+	t[--i] = '$';
+	buf_append(b, t + i, sizeof(t) - i);
+}
+
+/* Appends sep, then the column name quoted. */
+static void put_col(struct buf *b, const char *sep, const char *name)
+{
+	buf_puts(b, sep);
+	buf_append(b, "\"", 1);
+	buf_puts(b, name);
+	buf_append(b, "\"", 1);
+}
+
 static int scope_params(struct params *p, const struct store_scope *sc)
 {
 	push(p, SV_TEXT(sc->tenant));
 	return push(p, SV_INT(sc->livemode));
+}
+
+/*
+ * The statements that depend on the descriptor alone: placeholders are
+ * numbered in push order (scope $1 $2, then id, created, the columns).
+ */
+static void insert_sql(struct buf *sql, const struct store_table *t)
+{
+	buf_puts(sql, "INSERT INTO ");
+	buf_puts(sql, t->table);
+	buf_puts(sql, " (tenant_id, livemode, id, created");
+	for (int i = 0; i < t->ncols; i++)
+		put_col(sql, ", ", t->cols[i].name);
+	buf_puts(sql, ") VALUES ($1, $2, $3, $4");
+	for (int i = 0; i < t->ncols; i++) {
+		buf_puts(sql, ", ");
+		put_param(sql, i + 5);
+	}
+	buf_puts(sql, ")");
+}
+
+static void update_sql(struct buf *sql, const struct store_table *t)
+{
+	buf_puts(sql, "UPDATE ");
+	buf_puts(sql, t->table);
+	buf_puts(sql, " SET ");
+	for (int i = 0; i < t->ncols; i++) {
+		put_col(sql, i ? ", " : "", t->cols[i].name);
+		buf_puts(sql, " = ");
+		put_param(sql, i + 4);
+	}
+	buf_puts(sql, " WHERE tenant_id = $1 AND livemode = $2 AND id = $3");
+}
+
+static void select_list(struct buf *sql, const struct store_table *t);
+
+static void get_sql(struct buf *sql, const struct store_table *t)
+{
+	select_list(sql, t);
+	buf_puts(sql, " FROM ");
+	buf_puts(sql, t->table);
+	buf_puts(sql, " WHERE tenant_id = $1 AND livemode = $2 AND id = $3");
+}
+
+/*
+ * Those statements, written once per descriptor and kept for the life of the
+ * process. Descriptors are file-scope constants, so their number is small and
+ * fixed; one that does not match what was cached at its address (or comes
+ * when the table is full) just gets its SQL written per call. Entries are
+ * filled under the lock and published by the release store of their count,
+ * so readers need no lock.
+ */
+#define SQL_CACHE_MAX 64
+
+struct table_sql {
+	const struct store_table *t;
+	const char *table;
+	const struct store_col *cols;
+	int ncols;
+	char *insert, *update, *get;
+};
+
+static struct table_sql sql_cache[SQL_CACHE_MAX];
+static atomic_int sql_cached;
+static pthread_mutex_t sql_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const struct table_sql *find_sql(const struct store_table *t, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (sql_cache[i].t == t)
+			return sql_cache[i].table == t->table && sql_cache[i].cols == t->cols &&
+				       sql_cache[i].ncols == t->ncols
+				       ? &sql_cache[i]
+				       : NULL;
+	return NULL;
+}
+
+static char *built(void (*build)(struct buf *, const struct store_table *),
+		   const struct store_table *t)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	build(&b, t);
+	return b.data; /* NULL when out of memory */
+}
+
+static const struct table_sql *table_sql(const struct store_table *t)
+{
+	int n = atomic_load_explicit(&sql_cached, memory_order_acquire);
+	for (int i = 0; i < n; i++)
+		if (sql_cache[i].t == t)
+			return find_sql(t, n);
+	const struct table_sql *found = NULL;
+	pthread_mutex_lock(&sql_lock);
+	n = atomic_load_explicit(&sql_cached, memory_order_relaxed);
+	bool seen = false;
+	for (int i = 0; i < n; i++)
+		seen = seen || sql_cache[i].t == t;
+	if (seen) {
+		found = find_sql(t, n);
+	} else if (n < SQL_CACHE_MAX) {
+		struct table_sql *c = &sql_cache[n];
+		*c = (struct table_sql){ .t = t, .table = t->table, .cols = t->cols,
+					 .ncols = t->ncols, .insert = built(insert_sql, t),
+					 .update = built(update_sql, t), .get = built(get_sql, t) };
+		if (c->insert && c->update && c->get) {
+			atomic_store_explicit(&sql_cached, n + 1, memory_order_release);
+			found = c;
+		} else {
+			free(c->insert);
+			free(c->update);
+			free(c->get);
+			memset(c, 0, sizeof(*c));
+		}
+	}
+	pthread_mutex_unlock(&sql_lock);
+	return found;
 }
 
 int store_obj_insert(struct store *s, const struct store_table *t,
@@ -86,25 +430,22 @@ int store_obj_insert(struct store *s, const struct store_table *t,
 {
 	struct params p = { 0 };
 	struct buf sql;
+	const struct table_sql *cached = table_sql(t);
 	int rc = RECUR_EINTERNAL;
 	buf_init(&sql, 0);
 	scope_params(&p, sc);
 	push(&p, SV_TEXT(json_string_value(json_object_get(obj, "id"))));
 	push(&p, SV_INT(json_integer_value(json_object_get(obj, "created"))));
-	buf_printf(&sql, "INSERT INTO %s (tenant_id, livemode, id, created", t->table);
-	for (int i = 0; i < t->ncols; i++)
-		buf_printf(&sql, ", \"%s\"", t->cols[i].name);
-	buf_puts(&sql, ") VALUES ($1, $2, $3, $4");
 	for (int i = 0; i < t->ncols; i++) {
 		int n = field_value(&p, &t->cols[i], json_object_get(obj, t->cols[i].name));
 		if (n < 0) {
 			rc = err_internal(e, "cannot encode %s.%s", t->table, t->cols[i].name);
 			goto done;
 		}
-		buf_printf(&sql, ", $%d", n);
 	}
-	buf_puts(&sql, ")");
-	rc = store_exec(s, sql.data, p.v, p.n, e);
+	if (!cached)
+		insert_sql(&sql, t);
+	rc = store_exec(s, cached ? cached->insert : sql.data, p.v, p.n, e);
 	if (rc > 0)
 		rc = 0;
 done:
@@ -118,22 +459,22 @@ int store_obj_update(struct store *s, const struct store_table *t,
 {
 	struct params p = { 0 };
 	struct buf sql;
+	const struct table_sql *cached = table_sql(t);
 	int rc = RECUR_EINTERNAL;
 	const char *id = json_string_value(json_object_get(obj, "id"));
 	buf_init(&sql, 0);
 	scope_params(&p, sc);
 	push(&p, SV_TEXT(id));
-	buf_printf(&sql, "UPDATE %s SET ", t->table);
 	for (int i = 0; i < t->ncols; i++) {
 		int n = field_value(&p, &t->cols[i], json_object_get(obj, t->cols[i].name));
 		if (n < 0) {
 			rc = err_internal(e, "cannot encode %s.%s", t->table, t->cols[i].name);
 			goto done;
 		}
-		buf_printf(&sql, "%s\"%s\" = $%d", i ? ", " : "", t->cols[i].name, n);
 	}
-	buf_puts(&sql, " WHERE tenant_id = $1 AND livemode = $2 AND id = $3");
-	rc = store_exec(s, sql.data, p.v, p.n, e);
+	if (!cached)
+		update_sql(&sql, t);
+	rc = store_exec(s, cached ? cached->update : sql.data, p.v, p.n, e);
 	if (rc == 0)
 		rc = err_missing(e, "id", t->noun, id ? id : "");
 	else if (rc > 0)
@@ -148,7 +489,7 @@ static void select_list(struct buf *sql, const struct store_table *t)
 {
 	buf_puts(sql, "SELECT id, created");
 	for (int i = 0; i < t->ncols; i++)
-		buf_printf(sql, ", \"%s\"", t->cols[i].name);
+		put_col(sql, ", ", t->cols[i].name);
 	buf_puts(sql, t->soft_delete ? ", deleted" : ", 0");
 }
 
@@ -216,11 +557,12 @@ int store_obj_get_any(json_t **out, bool *deleted, struct store *s,
 	struct buf sql;
 	struct get_ctx g = { .t = t, .livemode = sc->livemode };
 	struct store_val p[] = { SV_TEXT(sc->tenant), SV_INT(sc->livemode), SV_TEXT(id) };
+	const struct table_sql *cached = table_sql(t);
 	*out = NULL;
 	buf_init(&sql, 0);
-	select_list(&sql, t);
-	buf_printf(&sql, " FROM %s WHERE tenant_id = $1 AND livemode = $2 AND id = $3", t->table);
-	int rc = store_query(s, sql.data, p, 3, collect_one, &g, e);
+	if (!cached)
+		get_sql(&sql, t);
+	int rc = store_query(s, cached ? cached->get : sql.data, p, 3, collect_one, &g, e);
 	buf_free(&sql);
 	if (rc < 0)
 		return rc;
@@ -288,12 +630,19 @@ static int where_filters(struct buf *sql, struct params *p,
 			buf_append(sql, f[i].sub, (size_t)(mark - f[i].sub));
 			buf_printf(sql, "%d%s)", n, mark + 2);
 		} else if (f[i].val.type == STORE_NULL && strcmp(f[i].op, "=") == 0) {
-			buf_printf(sql, " AND %s IS NULL", f[i].col);
+			buf_puts(sql, " AND ");
+			buf_puts(sql, f[i].col);
+			buf_puts(sql, " IS NULL");
 		} else {
 			int n = push(p, f[i].val);
 			if (n < 0)
 				return -1;
-			buf_printf(sql, " AND %s %s $%d", f[i].col, f[i].op, n);
+			buf_puts(sql, " AND ");
+			buf_puts(sql, f[i].col);
+			buf_puts(sql, " ");
+			buf_puts(sql, f[i].op);
+			buf_puts(sql, " ");
+			put_param(sql, n);
 		}
 	}
 	return 0;
@@ -353,7 +702,9 @@ int store_obj_list(json_t **out, bool *has_more, struct store *s,
 		goto done;
 	scope_params(&p, sc);
 	select_list(&sql, t);
-	buf_printf(&sql, " FROM %s WHERE tenant_id = $1 AND livemode = $2", t->table);
+	buf_puts(&sql, " FROM ");
+	buf_puts(&sql, t->table);
+	buf_puts(&sql, " WHERE tenant_id = $1 AND livemode = $2");
 	if (t->soft_delete)
 		buf_puts(&sql, " AND deleted = 0");
 	if (where_filters(&sql, &p, filters, nfilters) < 0) {
@@ -363,8 +714,8 @@ int store_obj_list(json_t **out, bool *has_more, struct store *s,
 	if (page->starting_after || page->ending_before)
 		buf_printf(&sql, " AND seq %s $%d", backward ? ">" : "<", push(&p, SV_INT(cursor)));
 	/* One row past the page tells whether there is more. */
-	buf_printf(&sql, " ORDER BY seq %s LIMIT $%d", backward ? "ASC" : "DESC",
-		   push(&p, SV_INT(page->limit + 1)));
+	buf_puts(&sql, backward ? " ORDER BY seq ASC LIMIT " : " ORDER BY seq DESC LIMIT ");
+	put_param(&sql, push(&p, SV_INT(page->limit + 1)));
 	rc = store_query(s, sql.data, p.v, p.n, collect_many, &l, e);
 	if (rc < 0)
 		goto done;

@@ -19,6 +19,12 @@
 struct cached {
 	char *sql;
 	sqlite3_stmt *stmt;
+	/*
+	 * map[i] is SQLite's index of "$<i+1>" (0: not in the statement), found once
+	 * when the statement is prepared instead of by name on every bind.
+	 */
+	int *map;
+	int nmap;
 };
 
 struct store {
@@ -64,7 +70,7 @@ static int sq_open(struct store **out, const char *path, struct recur_err *e)
 	char *msg = NULL;
 	if (sqlite3_exec(s->db,
 			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
+			 "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;",
 			 NULL, NULL, &msg) != SQLITE_OK) {
 		rc = err_internal(e, "configuring '%s': %s", path, msg ? msg : "?");
 		sqlite3_free(msg);
@@ -86,6 +92,7 @@ static void sq_close(struct store *s)
 	for (int i = 0; i < CACHE_SLOTS; i++) {
 		sqlite3_finalize(s->cache[i].stmt);
 		free(s->cache[i].sql);
+		free(s->cache[i].map);
 	}
 	sqlite3_close(s->db);
 	free(s);
@@ -99,8 +106,39 @@ static uint32_t hash(const char *s)
 	return h;
 }
 
-/* Returns a statement for sql; *owned is set when the caller must finalize it. */
-static int prepare(struct store *s, const char *sql, sqlite3_stmt **out, int *owned,
+/*
+ * Maps our $n placeholders to SQLite's parameter indexes. SQLite reads "$1" as
+ * a named parameter, so the SQL may use $n in any order and repeat them, as
+ * PostgreSQL allows; the names are resolved here, once per prepared statement.
+ */
+static int param_map(struct cached *c)
+{
+	int count = sqlite3_bind_parameter_count(c->stmt), max = 0;
+	for (int idx = 1; idx <= count; idx++) {
+		const char *name = sqlite3_bind_parameter_name(c->stmt, idx);
+		long n = name && name[0] == '$' ? strtol(name + 1, NULL, 10) : 0;
+		if (n > max)
+			max = (int)n;
+	}
+	c->map = calloc(max ? (size_t)max : 1, sizeof(*c->map));
+	if (!c->map)
+		return -1;
+	c->nmap = max;
+	for (int idx = 1; idx <= count; idx++) {
+		const char *name = sqlite3_bind_parameter_name(c->stmt, idx);
+		long n = name && name[0] == '$' ? strtol(name + 1, NULL, 10) : 0;
+		if (n > 0 && c->map[n - 1] == 0)
+			c->map[n - 1] = idx;
+	}
+	return 0;
+}
+
+/*
+ * Returns the cache slot holding sql's statement, preparing it on first use;
+ * NULL in *out_slot (and the statement in *out, the caller's to finalize) when
+ * the cache is full around its hash.
+ */
+static int prepare(struct store *s, const char *sql, sqlite3_stmt **out, struct cached **out_slot,
 		   struct recur_err *e)
 {
 	uint32_t h = hash(sql);
@@ -108,7 +146,7 @@ static int prepare(struct store *s, const char *sql, sqlite3_stmt **out, int *ow
 		struct cached *c = &s->cache[(h + (uint32_t)probe) & (CACHE_SLOTS - 1)];
 		if (c->sql && strcmp(c->sql, sql) == 0) {
 			*out = c->stmt;
-			*owned = 0;
+			*out_slot = c;
 			return 0;
 		}
 		if (!c->sql) {
@@ -116,43 +154,53 @@ static int prepare(struct store *s, const char *sql, sqlite3_stmt **out, int *ow
 					       &c->stmt, NULL) != SQLITE_OK)
 				return db_error(e, s->db, "prepare");
 			c->sql = strdup(sql);
-			if (!c->sql) {
+			if (!c->sql || param_map(c) < 0) {
 				sqlite3_finalize(c->stmt);
-				c->stmt = NULL;
+				free(c->sql);
+				memset(c, 0, sizeof(*c));
 				return err_internal(e, "out of memory");
 			}
 			*out = c->stmt;
-			*owned = 0;
+			*out_slot = c;
 			return 0;
 		}
 	}
 	if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK)
 		return db_error(e, s->db, "prepare");
-	*owned = 1;
+	*out_slot = NULL;
 	return 0;
 }
 
-static int bind(struct store *s, sqlite3_stmt *st, const struct store_val *params,
-		int n, struct recur_err *e)
+static int bind_one(struct store *s, sqlite3_stmt *st, int idx, const struct store_val *v,
+		    struct recur_err *e)
 {
-	/*
-	 * SQLite reads "$1" as a named parameter; look each name up so the SQL can
-	 * use $n in any order and repeat them, as PostgreSQL allows.
-	 */
+	int rc;
+	switch (v->type) {
+	case STORE_INT: rc = sqlite3_bind_int64(st, idx, v->i); break;
+	case STORE_TEXT: rc = sqlite3_bind_text(st, idx, v->s, -1, SQLITE_STATIC); break;
+	default: rc = sqlite3_bind_null(st, idx); break;
+	}
+	return rc == SQLITE_OK ? 0 : db_error(e, s->db, "bind");
+}
+
+/* Binds params[i] to "$<i+1>", through the slot's map or (uncached) by name. */
+static int bind(struct store *s, sqlite3_stmt *st, const struct cached *slot,
+		const struct store_val *params, int n, struct recur_err *e)
+{
 	for (int i = 0; i < n; i++) {
-		char name[16];
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		int idx = sqlite3_bind_parameter_index(st, name);
+		int idx;
+		if (slot) {
+			idx = i < slot->nmap ? slot->map[i] : 0;
+		} else {
+			char name[16];
+			snprintf(name, sizeof(name), "$%d", i + 1);
+			idx = sqlite3_bind_parameter_index(st, name);
+		}
 		if (idx == 0)
 			continue;
-		int rc;
-		switch (params[i].type) {
-		case STORE_INT: rc = sqlite3_bind_int64(st, idx, params[i].i); break;
-		case STORE_TEXT: rc = sqlite3_bind_text(st, idx, params[i].s, -1, SQLITE_STATIC); break;
-		default: rc = sqlite3_bind_null(st, idx); break;
-		}
-		if (rc != SQLITE_OK)
-			return db_error(e, s->db, "bind");
+		int rc = bind_one(s, st, idx, &params[i], e);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -161,11 +209,11 @@ static int sq_query(struct store *s, const char *sql, const struct store_val *pa
 		    int nparams, store_row_fn fn, void *ctx, struct recur_err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int owned = 0;
-	int rc = prepare(s, sql, &st, &owned, e);
+	struct cached *slot = NULL;
+	int rc = prepare(s, sql, &st, &slot, e);
 	if (rc < 0)
 		return rc;
-	rc = bind(s, st, params, nparams, e);
+	rc = bind(s, st, slot, params, nparams, e);
 	if (rc < 0)
 		goto done;
 	struct store_row row = { .base.drv = &store_sqlite_driver, .stmt = st };
@@ -185,7 +233,7 @@ static int sq_query(struct store *s, const char *sql, const struct store_val *pa
 	}
 	rc = 0;
 done:
-	if (owned) {
+	if (!slot) {
 		sqlite3_finalize(st);
 	} else {
 		sqlite3_reset(st);

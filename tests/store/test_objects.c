@@ -251,6 +251,69 @@ static void test_rollback_discards(void **state)
 	json_decref(c);
 }
 
+/* Reads back the text the store wrote for a customer's metadata column. */
+static int read_text(void *ctx, const struct store_row *row)
+{
+	size_t len = 0;
+	const char *t = store_row_text(row, 0, &len);
+	*(char **)ctx = strndup(t, len);
+	return 1;
+}
+
+/*
+ * JSON columns are stored exactly as json_dumps(JSON_COMPACT | JSON_ENCODE_ANY)
+ * writes them (objects.c has its own serializer): key order, escapes, UTF-8,
+ * integer extremes, reals, nesting, embedded NULs.
+ */
+static void test_json_text_is_jansson_s(void **state)
+{
+	struct fixture *f = *state;
+	struct recur_err e;
+	struct store_scope sc = { "acct_1", 0 };
+	json_t *cases[] = {
+		json_object(),
+		json_pack("{s:s, s:i, s:b, s:n, s:[], s:{}}", "z", "last first", "a", 1, "t", 1,
+			  "n", "e", "o"),
+		json_pack("{s:I, s:I, s:I}", "min", (json_int_t)INT64_MIN, "max",
+			  (json_int_t)INT64_MAX, "zero", (json_int_t)0),
+		json_pack("{s:s}", "esc", "quote \" backslash \\ slash / \b\f\n\r\t \x01\x1f\x7f end"),
+		json_pack("{s:s, s:s}", "utf8", "\xc3\xa5 \xe2\x82\xac \xf0\x9f\x98\x80 \xe2\x80\xa8",
+			  "ke\xc3\xbf", "v"),
+		json_pack("{s:f, s:f, s:f, s:f}", "r1", 25.5, "r2", 0.1, "r3", 1e300, "r4", -3.0),
+		json_pack("{s:[i, [s, {s:[]}], {}], s:{s:{s:{s:s}}}}", "arr", 1, "x", "k", "deep",
+			  "a", "b", "c", "d"),
+		json_stringn("nul\0inside", 10),
+		json_integer(-42),
+	};
+	json_t *withnul = json_object();
+	json_object_setn_new(withnul, "k\0ey", 4, json_string("v"));
+	for (size_t i = 0; i <= sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *v = i < sizeof(cases) / sizeof(cases[0]) ? cases[i] : withnul;
+		char id[32];
+		snprintf(id, sizeof(id), "cus_json%zu", i);
+		json_t *c = customer(id, 1, "J", 0);
+		json_object_set(c, "metadata", v);
+		assert_int_equal(store_obj_insert(f->db, &customers, &sc, c, &e), 0);
+		char *stored = NULL;
+		struct store_val p[] = { SV_TEXT(id) };
+		assert_true(store_query(f->db, "SELECT metadata FROM customers WHERE id = $1",
+					p, 1, read_text, &stored, &e) >= 0);
+		char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		assert_non_null(want);
+		assert_non_null(stored);
+		assert_string_equal(stored, want);
+		free(want);
+		free(stored);
+		json_decref(c);
+		json_decref(v);
+	}
+	/* What jansson cannot encode (invalid UTF-8) is an error, as before. */
+	json_t *bad = customer("cus_badutf8", 1, "J", 0);
+	json_object_set_new(bad, "metadata", json_pack("{s:o}", "k", json_string_nocheck("\xff")));
+	assert_true(store_obj_insert(f->db, &customers, &sc, bad, &e) < 0);
+	json_decref(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +324,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_soft_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pagination_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_text_is_jansson_s, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
