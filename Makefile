@@ -5,6 +5,8 @@ BUILD   ?= build
 DB      ?= recur.db
 LISTEN  ?= 127.0.0.1:8080
 DEBS    := $(shell sed -e 's/\#.*//' deps/debian.txt | tr -s ' \n' ' ')
+# The shared reference files (camt.054 samples) sit beside the project.
+export RECUR_SHARED ?= $(abspath $(CURDIR)/../shared)
 
 .PHONY: all deps build test unit api lint run bench coverage clean
 
