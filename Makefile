@@ -8,7 +8,7 @@ DEBS    := $(shell sed -e 's/\#.*//' deps/debian.txt | tr -s ' \n' ' ')
 # The shared reference files (camt.054 samples) sit beside the project.
 export RECUR_SHARED ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: all deps build test unit api lint run bench coverage clean
+.PHONY: all deps build test unit api lint run bench bench-billing coverage clean
 
 all: build
 
@@ -40,6 +40,11 @@ run: build
 
 bench: build
 	@bench/run.sh $(BUILD)/recur
+	@bench/billing.sh $(BUILD)
+
+# The billing run alone (BENCH_BILLING_N="10000" for a quick one).
+bench-billing: build
+	@bench/billing.sh $(BUILD)
 
 # Line coverage of the unit tests, per layer; the billing core must stay >= 95 %.
 coverage: deps

@@ -16,6 +16,7 @@
 #include "service/test_clock.h"
 #include "service/subscription.h"
 #include "service/promotion_code.h"
+#include "service/payments.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,8 @@ static const struct expandable kinds[] = {
 	{ "promo_", &svc_promotion_codes_table },
 	{ "in_", &svc_invoices_table },
 	{ "ii_", &svc_invoiceitems_table },
+	{ "pm_", &svc_payment_methods_table }, { "pi_", &svc_payment_intents_table },
+	{ "ch_", &svc_charges_table }, { "re_", &svc_refunds_table },
 };
 
 /*
@@ -136,6 +139,7 @@ static int expand_path(json_t *obj, const char *path, const char *full, int dept
 		int rc = k->table == &svc_invoices_table ? svc_invoice_retrieve(&loaded, &c->svc, id, e)
 			 : k->table == &svc_invoiceitems_table
 				 ? svc_invoiceitem_retrieve(&loaded, &c->svc, id, e)
+				 : svc_payments_owns(k->table) ? svc_payments_retrieve(&loaded, &c->svc, k->table, id, e)
 				 : store_obj_get_any(&loaded, &deleted, c->svc.db, k->table,
 						     &c->svc.scope, id, e);
 		if (rc < 0)

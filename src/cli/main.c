@@ -15,6 +15,7 @@ static const char usage[] =
 	"  serve     serve the Stripe-compatible HTTP API\n"
 	"  tenant    create a tenant and its API keys (recur tenant create --name NAME)\n"
 	"  migrate   apply pending schema migrations\n"
+	"  verify    prove the ledger balances (recur verify [--db URL] [--tenant ID])\n"
 	"  version   print the version\n"
 	"  help      print this help\n"
 	"\n"
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 		return cli_tenant(argc - 1, argv + 1);
 	if (strcmp(cmd, "migrate") == 0)
 		return cli_migrate(argc - 1, argv + 1);
+	if (strcmp(cmd, "verify") == 0)
+		return cli_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("recur %s\n", RECUR_VERSION);
 		return 0;

@@ -922,7 +922,7 @@ static int count_discounts(struct svc *s, const struct assembly *a, struct recur
  * when finalized").
  */
 static int finalize_with(struct inv_ctx *c, struct svc *s, int64_t now, const json_t *customer,
-			 struct recur_err *e);
+			 bool written, const json_t *items, struct recur_err *e);
 
 int svc_invoice_finalize_ctx(struct inv_ctx *c, struct svc *s, int64_t now, struct recur_err *e)
 {
@@ -930,14 +930,18 @@ int svc_invoice_finalize_ctx(struct inv_ctx *c, struct svc *s, int64_t now, stru
 	int rc = store_obj_get(&customer, s->db, &svc_customers_table, &s->scope,
 			       inv_str(c->inv, "customer"), e);
 	if (rc == 0)
-		rc = finalize_with(c, s, now, customer, e);
+		rc = finalize_with(c, s, now, customer, true, NULL, e);
 	json_decref(customer);
 	return rc;
 }
 
-/* Finalizes with the customer as it is now (borrowed). */
+/*
+ * Finalizes with the customer as it is now (borrowed). written: the draft is
+ * in the store and is updated; otherwise (an invoice created finalized) it is
+ * inserted here as it ends up, with its pending items.
+ */
 static int finalize_with(struct inv_ctx *c, struct svc *s, int64_t now, const json_t *customer,
-			 struct recur_err *e)
+			 bool written, const json_t *items, struct recur_err *e)
 {
 	struct assembly a;
 	json_t *before = NULL;
@@ -954,7 +958,8 @@ static int finalize_with(struct inv_ctx *c, struct svc *s, int64_t now, const js
 			goto done;
 		c->all_lines = true;
 	}
-	before = json_deep_copy(c->lines);
+	if (written)
+		before = json_deep_copy(c->lines);
 	if ((rc = assemble(&a, s, c, usable_balance(customer, currency), e)) < 0)
 		goto done;
 	assembled = true;
@@ -982,9 +987,11 @@ static int finalize_with(struct inv_ctx *c, struct svc *s, int64_t now, const js
 		json_object_set_new(c->inv, "due_date", json_null());
 	}
 	snapshot_customer(c->inv, customer);
-	if ((rc = count_discounts(s, &a, e)) < 0 ||
-	    (rc = write_lines(s, before, c->lines, e)) < 0 ||
-	    (rc = store_obj_update(s->db, &svc_invoices_table, &s->scope, c->inv, e)) < 0)
+	if ((rc = count_discounts(s, &a, e)) < 0)
+		goto done;
+	if (written ? (rc = write_lines(s, before, c->lines, e)) < 0 ||
+		      (rc = store_obj_update(s->db, &svc_invoices_table, &s->scope, c->inv, e)) < 0
+		    : (rc = svc_invoice_insert(c, items, s, e)) < 0)
 		goto done;
 	if (a.bi.applied_balance != 0 &&
 	    (rc = svc_balance_post(NULL, s, cus, a.bi.applied_balance, currency,
@@ -1059,13 +1066,25 @@ static int create(json_t **out, char *id, size_t cap, struct svc *s,
 	if (rc < 0)
 		goto done;
 	ids_new(id, cap, "in");
-	if ((rc = svc_invoice_build(&c, &items, s, spec, id, customer, false, e)) < 0 ||
-	    (rc = svc_invoice_insert(&c, items, s, e)) < 0 ||
-	    (rc = svc_invoice_event(s, &c, "invoice.created", NULL, e)) < 0)
+	if ((rc = svc_invoice_build(&c, &items, s, spec, id, customer, false, e)) < 0)
 		goto done;
-	/* Nothing between the build and here changes the customer: no second read. */
-	if (spec->finalize && (rc = finalize_with(&c, s, spec->now, customer, e)) < 0)
-		goto done;
+	if (!spec->finalize) {
+		if ((rc = svc_invoice_insert(&c, items, s, e)) < 0 ||
+		    (rc = svc_invoice_event(s, &c, "invoice.created", NULL, e)) < 0)
+			goto done;
+	} else {
+		/*
+		 * An invoice finalized on creation is written once, as it ends up:
+		 * its draft would only exist inside this transaction, where nothing
+		 * reads it, so writing it and rewriting it at finalization cost a
+		 * second write of the invoice and its lines for nothing. The
+		 * invoice.created event still shows the draft. Nothing between the
+		 * build and the finalization changes the customer: no second read.
+		 */
+		if ((rc = svc_invoice_event(s, &c, "invoice.created", NULL, e)) < 0 ||
+		    (rc = finalize_with(&c, s, spec->now, customer, false, items, e)) < 0)
+			goto done;
+	}
 	if (out)
 		rc = render_out(out, s, &c, e);
 done:

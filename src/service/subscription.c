@@ -124,20 +124,27 @@ int sub_load_items(json_t **out, struct svc *s, const char *sub, struct recur_er
  * The items as Stripe embeds them (price and tax rates as objects), without
  * their current period, which comes from the row (new reference). Split from
  * the rest of rendering so sub_save loads them once for before and after.
+ * raw: the item rows as sub_load_items gives them, when the caller has them
+ * (borrowed, not changed); NULL loads them.
  */
-static int render_items(json_t **out, struct svc *s, const char *id, struct recur_err *e)
+static int render_items(json_t **out, struct svc *s, const char *id, const json_t *raw,
+			struct recur_err *e)
 {
-	json_t *items = NULL, *item;
+	json_t *loaded = NULL, *items = json_array(), *row;
 	size_t i;
-	int rc;
+	int rc = 0;
 	*out = NULL;
-	if ((rc = sub_load_items(&items, s, id, e)) < 0)
-		return rc;
-	json_array_foreach(items, i, item) {
-		json_t *price = NULL;
+	if (!raw) {
+		if ((rc = sub_load_items(&loaded, s, id, e)) < 0)
+			goto done;
+		raw = loaded;
+	}
+	json_array_foreach(raw, i, row) {
+		json_t *price = NULL, *item = json_copy(row);
+		json_array_append_new(items, item);
 		const char *pid = json_string_value(json_object_get(item, "price"));
 		if ((rc = svc_get_cached(&price, s, &svc_prices_table, pid, e)) < 0)
-			goto fail;
+			goto done;
 		json_object_set_new(item, "price", price);
 		/* filled per row by render_with; set here so the fields keep their order */
 		json_object_set_new(item, "current_period_start", json_null());
@@ -146,12 +153,13 @@ static int render_items(json_t **out, struct svc *s, const char *id, struct recu
 		if (!json_is_array(json_object_get(item, "discounts")))
 			json_object_set_new(item, "discounts", json_array());
 		if ((rc = embed_tax_rates(item, "tax_rates", s, e)) < 0)
-			goto fail;
+			goto done;
 	}
 	*out = items;
-	return 0;
-fail:
+	items = NULL;
+done:
 	json_decref(items);
+	json_decref(loaded);
 	return rc;
 }
 
@@ -207,7 +215,7 @@ int sub_render(json_t **out, struct svc *s, const json_t *row, struct recur_err 
 {
 	json_t *items = NULL;
 	*out = NULL;
-	int rc = render_items(&items, s, json_string_value(json_object_get(row, "id")), e);
+	int rc = render_items(&items, s, json_string_value(json_object_get(row, "id")), NULL, e);
 	if (rc == 0)
 		rc = render_with(out, s, row, items, e);
 	json_decref(items);
@@ -369,6 +377,12 @@ int sub_invoice(json_t **out, struct svc *s, json_t *row, const char *reason, in
 int sub_save(struct svc *s, json_t *row, const json_t *before, const char *type,
 	     struct recur_err *e)
 {
+	return sub_save_items(s, row, before, type, NULL, e);
+}
+
+int sub_save_items(struct svc *s, json_t *row, const json_t *before, const char *type,
+		   const json_t *item_rows, struct recur_err *e)
+{
 	json_t *pub = NULL, *prev_pub = NULL, *prev = NULL, *items = NULL;
 	int rc;
 	sub_set_due(row);
@@ -377,7 +391,8 @@ int sub_save(struct svc *s, json_t *row, const json_t *before, const char *type,
 	if (!type)
 		return 0;
 	/* One load of the items for both: before differs from row in its own fields. */
-	if ((rc = render_items(&items, s, json_string_value(json_object_get(row, "id")), e)) < 0 ||
+	if ((rc = render_items(&items, s, json_string_value(json_object_get(row, "id")), item_rows,
+				e)) < 0 ||
 	    (rc = render_with(&pub, s, row, items, e)) < 0)
 		goto done;
 	if (before) {

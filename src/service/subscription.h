@@ -58,8 +58,9 @@ int svc_subscription_run_due_clock(struct svc *s, const char *clock, int64_t unt
 /*
  * Runs the due work of wall-clock subscriptions (no test clock) of every
  * tenant due at or before now, oldest first, at most SVC_RENEWAL_BATCH of
- * them, each in its own transaction. *done counts those handled; call again
- * while it equals the batch size.
+ * them, in one transaction with a savepoint each: a failing subscription is
+ * rolled back alone, those before it are committed and its error returned.
+ * *done counts those handled; call again while it equals the batch size.
  */
 int svc_subscription_run_due_wall(int *done, struct store *db, int64_t now, struct recur_err *e);
 

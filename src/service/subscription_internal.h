@@ -53,6 +53,13 @@ void sub_set_due(json_t *row);
  */
 int sub_save(struct svc *s, json_t *row, const json_t *before, const char *type,
 	     struct recur_err *e);
+/*
+ * sub_save with the subscription's item rows as sub_load_items gave them in
+ * the same step, when nothing has changed them since (borrowed): they are not
+ * read again. NULL: as sub_save.
+ */
+int sub_save_items(struct svc *s, json_t *row, const json_t *before, const char *type,
+		   const json_t *item_rows, struct recur_err *e);
 
 /* One item's amount for a whole period. item's "price" is an id or an object. */
 int sub_item_amount(int64_t *out, struct svc *s, const json_t *item, const json_t **price_out,

@@ -49,9 +49,9 @@ static void params_free(struct params *p)
  * it a fifth of a renewal's cost (every event carries a whole object). Keys
  * come in jansson's iteration order, strings are escaped as jansson escapes
  * them (\" \\ \b \f \n \r \t, other control characters as \u00XX, UTF-8
- * as is). Anything it does not handle the same way (reals, invalid UTF-8, a
- * tree deeper than JSON_MAX_DEPTH, which only a cycle reaches) goes back to
- * json_dumps, so the stored text, and every error, is jansson's.
+ * as is), reals by jansson itself. A tree it cannot write (invalid UTF-8, or
+ * deeper than JSON_MAX_DEPTH, which only a cycle reaches) goes back to
+ * json_dumps whole, so the stored text, and every error, is jansson's.
  */
 #define JSON_MAX_DEPTH 2048
 
@@ -125,6 +125,28 @@ static inline bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+/*
+ * The length of the run of plain bytes at s, eight at a time: a word has a
+ * byte that is not plain when one is below 0x20, at or above 0x80, '"' or
+ * '\\' (the classic "has a zero byte" test on x, x ^ '"' and x ^ '\\').
+ */
+static size_t plain_run(const unsigned char *s, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+		uint64_t bad = (x - ones * 0x20) | x | ((q - ones) & ~q) | ((b - ones) & ~b);
+		if (bad & highs)
+			break;
+	}
+	while (i < len && plain(s[i]))
+		i++;
+	return i;
+}
+
 static int dump_str(struct out *o, const char *str, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -134,9 +156,7 @@ static int dump_str(struct out *o, const char *str, size_t len)
 		return -1;
 	o->data[o->len++] = '"';
 	while (i < len) {
-		/* the common case, printable ASCII, one table lookup a byte */
-		while (i < len && plain(s[i]))
-			i++;
+		i += plain_run(s + i, len - i);
 		if (i == len)
 			break;
 		unsigned char c = s[i];
@@ -169,8 +189,11 @@ static int dump_str(struct out *o, const char *str, size_t len)
 			return -1;
 		run = ++i;
 	}
-	if (out_put(o, str + run, len - run) < 0 || out_put(o, "\"", 1) < 0)
+	if (out_reserve(o, len - run + 1) < 0)
 		return -1;
+	memcpy(o->data + o->len, str + run, len - run);
+	o->len += len - run;
+	o->data[o->len++] = '"';
 	return 0;
 }
 
@@ -224,8 +247,15 @@ static int dump_value(struct out *o, const json_t *v, int depth)
 		}
 		return out_put(o, "}", 1);
 	}
+	case JSON_REAL: {
+		/* jansson's own formatting (%.17g, ".0" added, exponent tidied) */
+		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		int rc = text ? out_put(o, text, strlen(text)) : -1;
+		free(text);
+		return rc;
+	}
 	default:
-		return -1; /* reals: json_dumps formats them */
+		return -1;
 	}
 }
 

@@ -6,6 +6,13 @@
  * database but could lose the last commits on power loss; billing must not lose
  * a committed payment, so synchronous stays FULL.
  * Prepared statements are cached per connection, keyed by their SQL text.
+ *
+ * The page cache starts at SQLite's default (2 MB) and grows to BULK_CACHE_KIB
+ * on a connection whose transactions outgrow it: SQLite then spills dirty pages
+ * to the WAL in the middle of the transaction, writes them again at commit, and
+ * reads back what it spilled. Only bulk work does that (a billing run commits
+ * a batch of renewals at once); connections serving requests keep the small
+ * cache, so the server's memory does not grow with its thread count.
  */
 #include "store/store.h"
 
@@ -15,6 +22,7 @@
 #include <string.h>
 
 #define CACHE_SLOTS 512 /* power of two; statements beyond it are prepared per use */
+#define BULK_CACHE_KIB 65536 /* page cache of a connection doing bulk work */
 
 struct cached {
 	char *sql;
@@ -31,6 +39,7 @@ struct store {
 	struct store_base base;
 	sqlite3 *db;
 	int in_tx;
+	int bulk_cache; /* the page cache has grown to BULK_CACHE_KIB */
 	struct cached cache[CACHE_SLOTS];
 };
 
@@ -70,7 +79,7 @@ static int sq_open(struct store **out, const char *path, struct recur_err *e)
 	char *msg = NULL;
 	if (sqlite3_exec(s->db,
 			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;",
+			 "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
 			 NULL, NULL, &msg) != SQLITE_OK) {
 		rc = err_internal(e, "configuring '%s': %s", path, msg ? msg : "?");
 		sqlite3_free(msg);
@@ -276,6 +285,20 @@ static int sq_begin(struct store *s, struct recur_err *e)
 	return rc;
 }
 
+/* After a commit: a transaction that spilled pages gets the bulk cache from now on. */
+static void grow_cache_after_spill(struct store *s)
+{
+	int spilled = 0, highwater = 0;
+	if (s->bulk_cache ||
+	    sqlite3_db_status(s->db, SQLITE_DBSTATUS_CACHE_SPILL, &spilled, &highwater, 1) !=
+		    SQLITE_OK || spilled == 0)
+		return;
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", BULK_CACHE_KIB);
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		s->bulk_cache = 1;
+}
+
 static int sq_commit(struct store *s, struct recur_err *e)
 {
 	char sql[32];
@@ -288,6 +311,8 @@ static int sq_commit(struct store *s, struct recur_err *e)
 		return rc;
 	if (s->in_tx > 0)
 		s->in_tx--;
+	if (s->in_tx == 0)
+		grow_cache_after_spill(s);
 	return 0;
 }
 

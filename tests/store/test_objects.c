@@ -314,6 +314,113 @@ static void test_json_text_is_jansson_s(void **state)
 	json_decref(bad);
 }
 
+/* A deterministic generator for random JSON: strings of any code point. */
+static uint64_t rnd_state = 88172645463325252ULL;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state % n);
+}
+
+static void put_utf8(char *b, size_t *n, uint32_t cp)
+{
+	if (cp < 0x80) {
+		b[(*n)++] = (char)cp;
+	} else if (cp < 0x800) {
+		b[(*n)++] = (char)(0xC0 | (cp >> 6));
+		b[(*n)++] = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		b[(*n)++] = (char)(0xE0 | (cp >> 12));
+		b[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[(*n)++] = (char)(0x80 | (cp & 0x3F));
+	} else {
+		b[(*n)++] = (char)(0xF0 | (cp >> 18));
+		b[(*n)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		b[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		b[(*n)++] = (char)(0x80 | (cp & 0x3F));
+	}
+}
+
+static json_t *random_string(void)
+{
+	char b[256];
+	size_t n = 0, len = rnd(40);
+	for (size_t i = 0; i < len; i++) {
+		uint32_t kind = rnd(10), cp;
+		if (kind < 5)
+			cp = 0x20 + rnd(0x60); /* printable ASCII, quotes and backslashes included */
+		else if (kind < 7)
+			cp = rnd(0x20); /* control characters, NUL included */
+		else if (kind < 8)
+			cp = 0x80 + rnd(0x780);
+		else if (kind < 9)
+			cp = 0x800 + rnd(0xD800 - 0x800);
+		else
+			cp = 0x10000 + rnd(0x100000);
+		put_utf8(b, &n, cp);
+	}
+	return json_stringn(b, n);
+}
+
+static json_t *random_json(int depth)
+{
+	switch (depth > 3 ? rnd(4) : rnd(7)) {
+	case 0: return random_string();
+	case 1: return json_integer((json_int_t)((int64_t)rnd(0xFFFFFFFFu) * (rnd(2) ? 1 : -1)));
+	case 2: return rnd(2) ? json_true() : json_null();
+	case 3: return rnd(2) ? json_false()
+			      : json_real((double)rnd(100000000) / (double)(1 + rnd(1000)) *
+					  (rnd(2) ? 1e-3 : 1e12));
+	case 4: {
+		json_t *a = json_array();
+		for (uint32_t i = rnd(5); i > 0; i--)
+			json_array_append_new(a, random_json(depth + 1));
+		return a;
+	}
+	default: {
+		json_t *o = json_object();
+		for (uint32_t i = rnd(6); i > 0; i--) {
+			json_t *k = random_string();
+			json_object_setn_new(o, json_string_value(k), json_string_length(k),
+					     random_json(depth + 1));
+			json_decref(k);
+		}
+		return o;
+	}
+	}
+}
+
+/* The same, over a thousand random trees. */
+static void test_json_text_random(void **state)
+{
+	struct fixture *f = *state;
+	struct recur_err e;
+	struct store_scope sc = { "acct_1", 0 };
+	for (int i = 0; i < 1000; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "cus_rnd%d", i);
+		/* wrapped: a top-level null is SQL NULL, which the column refuses */
+		json_t *v = json_pack("{s:o}", "v", random_json(0)), *c = customer(id, 1, "R", 0);
+		json_object_set(c, "metadata", v);
+		assert_int_equal(store_obj_insert(f->db, &customers, &sc, c, &e), 0);
+		char *stored = NULL;
+		struct store_val p[] = { SV_TEXT(id) };
+		assert_true(store_query(f->db, "SELECT metadata FROM customers WHERE id = $1",
+					p, 1, read_text, &stored, &e) >= 0);
+		char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		assert_non_null(want);
+		assert_non_null(stored);
+		assert_string_equal(stored, want);
+		free(want);
+		free(stored);
+		json_decref(c);
+		json_decref(v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +432,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pagination_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_text_is_jansson_s, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_text_random, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
