@@ -108,6 +108,8 @@ static void error_response(struct response *r, const struct recur_err *e)
 		json_object_set_new(err, "code", json_string(e->code));
 	if (e->param[0])
 		json_object_set_new(err, "param", clean_string(e->param));
+	if (e->decline_code[0])
+		json_object_set_new(err, "decline_code", clean_string(e->decline_code));
 	json_t *doc = json_pack("{s:o}", "error", err);
 	r->status = e->status ? e->status : 500;
 	r->body = render(doc);

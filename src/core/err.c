@@ -21,6 +21,7 @@ static int vset(struct recur_err *e, int rc, int status, const char *type,
 	put(e->type, sizeof(e->type), type);
 	put(e->code, sizeof(e->code), code);
 	put(e->param, sizeof(e->param), param);
+	e->decline_code[0] = '\0';
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	return rc;
 }

@@ -28,6 +28,7 @@ struct recur_err {
 	char type[32];       /* invalid_request_error, api_error, idempotency_error, card_error */
 	char code[48];       /* resource_missing, parameter_unknown, ... or empty */
 	char param[128];     /* the offending parameter, bracketed as the client sent it */
+	char decline_code[48]; /* card_error only: the issuer's reason (insufficient_funds, ...) */
 	char message[512];
 };
 

@@ -10,9 +10,10 @@ struct gateway_ctx svc_payments_gateway_ctx(const struct svc *s, int64_t now)
 int svc_payments_card_error(struct recur_err *e, const char *code, const char *decline_code,
 			    const char *message)
 {
-	(void)decline_code;
-	return err_set(e, RECUR_ECARD, 402, "card_error", code && *code ? code : "card_declined",
-		       NULL, "%s", message && *message ? message : "Your card was declined.");
+	int rc = err_set(e, RECUR_ECARD, 402, "card_error", code && *code ? code : "card_declined",
+			 NULL, "%s", message && *message ? message : "Your card was declined.");
+	snprintf(e->decline_code, sizeof(e->decline_code), "%s", decline_code ? decline_code : "");
+	return rc;
 }
 
 bool svc_payments_owns(const struct store_table *t)
