@@ -38,11 +38,14 @@ echo "recur billing run: $(date -u +%Y-%m-%dT%H:%MZ), commit $commit, $(nproc) c
 	"$(uname -sr), SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1 || echo '?')"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every number)"
 
+log=$(mktemp "${TMPDIR:-/tmp}/recur-billing-log.XXXXXX")
+trap 'rm -f "$log"' EXIT
 summary=""
 for n in $sizes; do
 	echo
 	# shellcheck disable=SC2086
-	out=$("$bin" -n "$n" -d "$dir" $args | tee /dev/stderr | grep '^RESULT ') || {
+	"$bin" -n "$n" -d "$dir" $args | tee "$log"
+	out=$(grep '^RESULT ' "$log") || {
 		echo "bench: the billing run failed at N=$n" >&2
 		exit 1
 	}

@@ -124,6 +124,24 @@ static void perf_ctl(const char *cmd)
 	close(fd);
 }
 
+/*
+ * Bytes this process has passed to write(2)/pwrite(2) so far (wchar in
+ * /proc/self/io; 0 where there is none): SQLite's WAL frames and checkpoints.
+ */
+static int64_t written_bytes(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	long long v = 0;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "wchar: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
 static sqlite3 *raw_open(const char *path, const char *pragmas)
 {
 	sqlite3 *db = NULL;
@@ -532,6 +550,7 @@ struct floor_result {
 	double wall, cpu;
 	int64_t renewals;
 	int64_t rows;
+	int64_t written;
 	long maxrss;
 };
 
@@ -605,6 +624,7 @@ static void floor_run(void *vctx, void *vres)
 	struct { char sub[IDS_MAX], cus[IDS_MAX]; } *batch = malloc(sizeof(*batch) * SVC_RENEWAL_BATCH);
 
 	double w0 = now_s(), c0 = cpu_s();
+	int64_t b0 = written_bytes();
 	for (;;) {
 		int nb = 0;
 		sqlite3_bind_int64(due, 1, T1);
@@ -657,6 +677,7 @@ static void floor_run(void *vctx, void *vres)
 	}
 	r->wall = now_s() - w0;
 	r->cpu = cpu_s() - c0;
+	r->written = written_bytes() - b0;
 	r->maxrss = maxrss_kib();
 	free(batch);
 	trow_free(&inv);
@@ -814,6 +835,7 @@ int main(int argc, char **argv)
 	long rss_before = maxrss_kib();
 	long total = 0, next_report = n / 10 > 0 ? n / 10 : 1;
 	perf_ctl("enable\n");
+	int64_t run_b0 = written_bytes();
 	double w0 = now_s(), c0 = cpu_s(), wl = w0;
 	long last = 0;
 	int done = 0;
@@ -832,6 +854,7 @@ int main(int argc, char **argv)
 		}
 	} while (done == SVC_RENEWAL_BATCH && !floor_only);
 	double run_wall = now_s() - w0, run_cpu = cpu_s() - c0;
+	int64_t run_written = written_bytes() - run_b0;
 	perf_ctl("disable\n");
 	long run_rss = maxrss_kib();
 	store_close(db);
@@ -900,6 +923,11 @@ int main(int argc, char **argv)
 	       (double)run_rss / 1024.0, (double)rss_before / 1024.0);
 	printf("%-34s %12.1f us cpu, %.1f us wall\n", "per renewal", run_cpu * 1e6 / (double)n,
 	       run_wall * 1e6 / (double)n);
+	printf("%-34s %12.1f KiB by the run", "written to the database per renewal",
+	       (double)run_written / 1024.0 / (double)n);
+	if (with_floor)
+		printf(", %.1f KiB by the floor", (double)fr.written / 1024.0 / (double)fr.renewals);
+	printf(" (WAL and checkpoints, /proc/self/io wchar)\n");
 	printf("RESULT n=%ld renewals_per_s=%.0f floor_per_s=%.0f ratio=%.3f rss_mib=%.1f"
 	       " wall_s=%.2f\n", n, rate, with_floor ? (double)fr.renewals / fr.wall : 0.0,
 	       with_floor ? rate / ((double)fr.renewals / fr.wall) : 0.0,

@@ -1,4 +1,5 @@
 #include "jobs/scheduler.h"
+#include "service/collection.h"
 #include "service/subscription.h"
 #include "store/idempotency.h"
 #include "core/log.h"
@@ -58,6 +59,17 @@ static void *run(void *arg)
 		} while (done == SVC_RENEWAL_BATCH && !s->stopping);
 		if (total)
 			log_info("scheduler: ran the due work of %d subscriptions", total);
+		/* Payment retries and other collection work of invoices (collection.h). */
+		total = 0;
+		do {
+			if (svc_collection_run_due_wall(&done, s->db, now, &e) < 0) {
+				log_warn("scheduler: invoice collection failed: %s", e.message);
+				break;
+			}
+			total += done;
+		} while (done == SVC_COLLECTION_BATCH && !s->stopping);
+		if (total)
+			log_info("scheduler: ran the collection work of %d invoices", total);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += SCHEDULER_TICK_SECONDS;

@@ -2,8 +2,9 @@
  * scheduler.h - the background thread that runs work which becomes due with time.
  *
  * It runs the due work of wall-clock subscriptions (renewals, trial ends,
- * scheduled cancellations) and purges idempotency keys past their 24-hour
- * life; payment retries and webhook deliveries join it as they land. Jobs call the
+ * scheduled cancellations), then that of wall-clock invoices (payment
+ * retries and the dunning policy's final action), and purges idempotency
+ * keys past their 24-hour life; webhook deliveries join it as they land. Jobs call the
  * store or services; they hold no rules of their own. Each tick is bounded so
  * one run never holds the write lock for long.
  */

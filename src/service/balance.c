@@ -3,13 +3,15 @@
  *
  * The customer's balance and its transactions change together, in one
  * transaction, so customers.balance always equals the ending_balance of the
- * customer's newest transaction (and, from the first one on, the sum of them
- * all plus what the customer was created with).
+ * customer's newest transaction and the sum of them all: a balance given
+ * when the customer is created or updated is a transaction too, and so is an
+ * entry in the receivables ledger.
  */
 #include "service/balance.h"
 #include "core/ids.h"
 #include "core/money.h"
 #include "service/customer.h"
+#include "service/ledger_hooks.h"
 #include "service/list.h"
 #include "service/params.h"
 #include "service/test_clock.h"
@@ -52,11 +54,45 @@ static int load_customer(json_t **out, struct svc *s, const char *customer,
 	return store_obj_get(out, s->db, &svc_customers_table, &s->scope, customer, e);
 }
 
+/*
+ * Writes the transaction that took customer's balance by amount to ending,
+ * dated at, and its ledger posting (svc_ledger_balance_transaction: only
+ * adjustments post). *out (may be NULL) gets the row as inserted.
+ */
+static int record(json_t **out, struct svc *s, const char *customer, int64_t amount,
+		  const char *currency, int64_t ending, int64_t at, const char *type,
+		  const char *invoice, const char *description, const json_t *metadata,
+		  struct recur_err *e)
+{
+	char id[IDS_MAX];
+	json_t *txn;
+	int rc;
+
+	ids_new(id, sizeof(id), "cbtxn");
+	txn = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s?, s:I, s:s?, s:n, s:s, s:o}",
+			"id", id, "created", (json_int_t)at, "customer", customer,
+			"amount", (json_int_t)amount, "currency", currency,
+			"description", description, "ending_balance", (json_int_t)ending,
+			"invoice", invoice, "credit_note", "type", type,
+			"metadata", metadata ? json_deep_copy(metadata) : json_object());
+	if (!txn)
+		return err_internal(e, "cannot build balance transaction");
+	if ((rc = store_obj_insert(s->db, &svc_balance_transactions_table, &s->scope, txn, e)) < 0 ||
+	    (rc = svc_ledger_balance_transaction(s, txn, at, e)) < 0) {
+		json_decref(txn);
+		return rc;
+	}
+	if (out)
+		*out = txn;
+	else
+		json_decref(txn);
+	return 0;
+}
+
 static int post(json_t **out, struct svc *s, const char *customer, int64_t amount,
 		const char *currency, const char *type, const char *invoice,
 		const char *description, const json_t *metadata, struct recur_err *e)
 {
-	char id[IDS_MAX];
 	json_t *before = NULL, *after = NULL, *txn = NULL, *prev = NULL;
 	const char *have;
 	int64_t balance, now;
@@ -83,18 +119,8 @@ static int post(json_t **out, struct svc *s, const char *customer, int64_t amoun
 	if ((rc = svc_test_clock_now(&now, s, json_string_value(json_object_get(before,
 						"test_clock")), e)) < 0)
 		goto done;
-	ids_new(id, sizeof(id), "cbtxn");
-	txn = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s?, s:I, s:s?, s:n, s:s, s:o}",
-			"id", id, "created", (json_int_t)now, "customer", customer,
-			"amount", (json_int_t)amount, "currency", currency,
-			"description", description, "ending_balance", (json_int_t)balance,
-			"invoice", invoice, "credit_note", "type", type,
-			"metadata", metadata ? json_deep_copy(metadata) : json_object());
-	if (!txn) {
-		rc = err_internal(e, "cannot build balance transaction");
-		goto done;
-	}
-	if ((rc = store_obj_insert(s->db, &svc_balance_transactions_table, &s->scope, txn, e)) < 0)
+	if ((rc = record(out ? &txn : NULL, s, customer, amount, currency, balance, now, type,
+			 invoice, description, metadata, e)) < 0)
 		goto done;
 	after = json_deep_copy(before);
 	json_object_set_new(after, "balance", json_integer(balance));
@@ -117,6 +143,20 @@ done:
 	json_decref(txn);
 	json_decref(prev);
 	return rc;
+}
+
+int svc_balance_record_adjustment(struct svc *s, const json_t *customer, int64_t amount,
+				  struct recur_err *e)
+{
+	int64_t now;
+	int rc = svc_test_clock_now(&now, s, json_string_value(json_object_get(customer,
+									     "test_clock")), e);
+	if (rc < 0)
+		return rc;
+	return record(NULL, s, json_string_value(json_object_get(customer, "id")), amount,
+		      json_string_value(json_object_get(customer, "currency")),
+		      json_integer_value(json_object_get(customer, "balance")), now, "adjustment",
+		      NULL, NULL, NULL, e);
 }
 
 int svc_balance_post(json_t **out, struct svc *s, const char *customer, int64_t amount,

@@ -7,7 +7,10 @@
  * debit (the customer owes it on the next invoice). customers.balance is the
  * sum of the customer's transactions; every change to it goes through
  * svc_balance_post, which writes the transaction and the balance in the
- * caller's transaction and appends customer.updated with previous_attributes.
+ * caller's transaction and appends customer.updated with previous_attributes
+ * (svc_balance_record_adjustment is the exception: for customer create and
+ * update, which write the balance and append their own event). Adjustments
+ * post to the receivables ledger in the same transaction (ledger_hooks.h).
  *
  * The endpoint functions set *out to a new reference (json_decref) on success;
  * on failure *out is NULL, e says why, and nothing was written.
@@ -31,6 +34,18 @@ extern const struct store_table svc_balance_transactions_table;
 int svc_balance_post(json_t **out, struct svc *s, const char *customer, int64_t amount,
 		     const char *currency, const char *type, const char *invoice,
 		     const char *description, struct recur_err *e);
+
+/*
+ * For customer create and update, which write the customer's new balance
+ * themselves, so that the one customer.created or customer.updated they
+ * append shows it (as Stripe's does): inside the caller's transaction,
+ * records the transaction of type adjustment, of amount (non-zero), that
+ * brought customer (its row as written: id, balance, currency, test_clock)
+ * to its balance, and posts it to the ledger. The caller has checked that
+ * the customer has a currency and that the balance is in range.
+ */
+int svc_balance_record_adjustment(struct svc *s, const json_t *customer, int64_t amount,
+				  struct recur_err *e);
 
 /* The endpoints; customer is the :id of the path. */
 int svc_balance_create(json_t **out, struct svc *s, const char *customer, const json_t *p,

@@ -1,5 +1,7 @@
 #include "service/customer.h"
 #include "core/ids.h"
+#include "core/money.h"
+#include "service/balance.h"
 #include "service/list.h"
 #include "service/params.h"
 #include "service/subscription.h"
@@ -295,6 +297,35 @@ static int apply(json_t *c, const json_t *p, struct svc *s, struct recur_err *e)
 	return 0;
 }
 
+/*
+ * The change a create or update makes to the balance (after's less before's;
+ * before NULL on create), checked: a balance is money on the books, so it
+ * moves by a balance transaction and a ledger posting (at the caller's
+ * svc_balance_record_adjustment), and both need the currency it is kept in,
+ * the customer's or the one given with it. A customer holding a balance
+ * keeps its currency, or the books would hold it in one and the customer in
+ * another.
+ */
+static int balance_change(int64_t *delta, const json_t *before, const json_t *after,
+			  struct recur_err *e)
+{
+	int64_t was = json_integer_value(json_object_get(before, "balance"));
+	int64_t now = json_integer_value(json_object_get(after, "balance"));
+	const char *had = json_string_value(json_object_get(before, "currency"));
+	const char *cur = json_string_value(json_object_get(after, "currency"));
+
+	if (money_sub(delta, now, was) < 0 || !money_in_range(*delta))
+		return err_invalid(e, "balance", "The balance may change by at most 10^15 minor "
+				   "units at once");
+	if (*delta != 0 && !cur)
+		return err_invalid(e, "balance", "A balance is kept in the customer's currency, "
+				   "and this customer has none yet: give currency with the balance");
+	if (had && cur && strcmp(had, cur) != 0 && (was != 0 || now != 0))
+		return err_invalid(e, "currency", "The customer's balance is kept in %s: a "
+				   "customer with a balance cannot change its currency", had);
+	return 0;
+}
+
 static const char *const create_params[] = {
 	"address", "balance", "currency", "description", "email", "invoice_prefix",
 	"invoice_settings", "metadata", "name", "next_invoice_sequence", "phone",
@@ -307,6 +338,7 @@ int svc_customer_create(json_t **out, struct svc *s, const json_t *p, struct rec
 	json_t *c = NULL;
 	const json_t *tax_ids = NULL;
 	const char *clock = NULL;
+	int64_t delta = 0;
 	int rc;
 	*out = NULL;
 	if ((rc = params_only(p, create_params, e)) < 0)
@@ -351,9 +383,13 @@ int svc_customer_create(json_t **out, struct svc *s, const json_t *p, struct rec
 	if (rc < 0)
 		goto done;
 	json_object_set_new(c, "tax_ids", list);
+	if ((rc = balance_change(&delta, NULL, c, e)) < 0)
+		goto done;
 	if ((rc = svc_begin(s, e)) < 0)
 		goto done;
 	rc = store_obj_insert(s->db, &svc_customers_table, &s->scope, c, e);
+	if (rc >= 0 && delta != 0)
+		rc = svc_balance_record_adjustment(s, c, delta, e);
 	if (rc >= 0)
 		rc = store_obj_get(out, s->db, &svc_customers_table, &s->scope, id, e);
 	if (rc >= 0)
@@ -390,6 +426,7 @@ int svc_customer_update(json_t **out, struct svc *s, const char *id, const json_
 			struct recur_err *e)
 {
 	json_t *before = NULL, *c = NULL;
+	int64_t delta = 0;
 	int rc;
 	*out = NULL;
 	if ((rc = params_only(p, update_params, e)) < 0)
@@ -399,9 +436,11 @@ int svc_customer_update(json_t **out, struct svc *s, const char *id, const json_
 	if ((rc = store_obj_get(&before, s->db, &svc_customers_table, &s->scope, id, e)) < 0)
 		goto done;
 	c = json_deep_copy(before);
-	if ((rc = apply(c, p, s, e)) < 0)
+	if ((rc = apply(c, p, s, e)) < 0 || (rc = balance_change(&delta, before, c, e)) < 0)
 		goto done;
 	rc = svc_update_object(out, s, &svc_customers_table, before, c, NULL, e);
+	if (rc >= 0 && delta != 0)
+		rc = svc_balance_record_adjustment(s, c, delta, e);
 done:
 	rc = svc_finish(s, rc, e);
 	if (rc < 0) {

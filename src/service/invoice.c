@@ -24,11 +24,13 @@
 #include "core/ids.h"
 #include "core/money.h"
 #include "service/balance.h"
+#include "service/collection.h"
 #include "service/coupon.h"
 #include "service/customer.h"
 #include "service/discount.h"
 #include "service/invoice_internal.h"
 #include "service/invoiceitem.h"
+#include "service/ledger_hooks.h"
 #include "service/list.h"
 #include "service/params.h"
 #include "service/price.h"
@@ -82,6 +84,12 @@ static const struct store_col invoice_cols[] = {
 	/* bookkeeping, removed when rendered */
 	{ "days_until_due", COL_INT, 0 },
 	{ "dedupe_key", COL_TEXT, 0 },
+	{ "paid_out_of_band", COL_BOOL, 0 },
+	/* Stripe's next_payment_attempt, and collection's bookkeeping (collection.h) */
+	{ "next_payment_attempt", COL_INT, 0 },
+	{ "collection_due_at", COL_INT, 0 },
+	{ "dunning_first_failure", COL_INT, 0 },
+	{ "dunning_attempts", COL_INT, 0 },
 };
 
 /* Deleted drafts stay as rows: their dedupe_key keeps a renewal from coming back. */
@@ -987,7 +995,8 @@ static int finalize_with(struct inv_ctx *c, struct svc *s, int64_t now, const js
 		json_object_set_new(c->inv, "due_date", json_null());
 	}
 	snapshot_customer(c->inv, customer);
-	if ((rc = count_discounts(s, &a, e)) < 0)
+	if ((rc = svc_collection_schedule(s, c->inv, now, customer, e)) < 0 ||
+	    (rc = count_discounts(s, &a, e)) < 0)
 		goto done;
 	if (written ? (rc = write_lines(s, before, c->lines, e)) < 0 ||
 		      (rc = store_obj_update(s->db, &svc_invoices_table, &s->scope, c->inv, e)) < 0
@@ -1004,6 +1013,8 @@ static int finalize_with(struct inv_ctx *c, struct svc *s, int64_t now, const js
 					 inv_str(customer, "currency"));
 		goto done;
 	}
+	if ((rc = svc_ledger_invoice_finalized(s, c, now, e)) < 0)
+		goto done;
 	if ((rc = svc_invoice_event(s, c, "invoice.finalized", NULL, e)) < 0)
 		goto done;
 	if (a.bi.amount_due == 0)

@@ -7,10 +7,12 @@
 #include "core/ids.h"
 #include "core/money.h"
 #include "service/balance.h"
+#include "service/collection.h"
 #include "service/customer.h"
 #include "service/discount.h"
 #include "service/invoice.h"
 #include "service/invoice_internal.h"
+#include "service/ledger_hooks.h"
 #include "service/list.h"
 #include "service/params.h"
 
@@ -429,8 +431,8 @@ int svc_invoice_finalize(json_t **out, struct svc *s, const char *id, const json
 }
 
 /*
- * Until the payments issue, recur records payments made elsewhere
- * (paid_out_of_band) and collects none itself. Stripe pays a draft by
+ * Records a payment made elsewhere (paid_out_of_band=true); a payment that
+ * charges a method is svc_collection_pay's. Stripe pays a draft by
  * finalizing it first; so does recur.
  */
 static int step_pay(struct inv_ctx *c, struct svc *s, int64_t now, const json_t *p,
@@ -442,9 +444,7 @@ static int step_pay(struct inv_ctx *c, struct svc *s, int64_t now, const json_t 
 	if ((rc = params_bool(&oob, p, "paid_out_of_band", e)) < 0)
 		return rc;
 	if (!oob)
-		return err_invalid(e, "paid_out_of_band", "recur does not collect payments yet "
-				   "(they arrive with the payments issue): record a payment made "
-				   "outside recur with paid_out_of_band=true");
+		return err_internal(e, "a payment that is not out of band goes to collection.c");
 	if (inv_status_is(c->inv, "paid"))
 		return svc_invoice_state_error(e, c->inv, "Invoice is already paid");
 	if (inv_status_is(c->inv, "void"))
@@ -455,6 +455,8 @@ static int step_pay(struct inv_ctx *c, struct svc *s, int64_t now, const json_t 
 		if (inv_status_is(c->inv, "paid"))
 			return 0;
 	}
+	if ((rc = svc_ledger_invoice_paid_out_of_band(s, c, now, e)) < 0)
+		return rc;
 	return svc_invoice_mark_paid(c, s, now, e);
 }
 
@@ -463,6 +465,9 @@ static const char *const pay_params[] = { "paid_out_of_band", NULL };
 int svc_invoice_pay(json_t **out, struct svc *s, const char *id, const json_t *p,
 		    struct recur_err *e)
 {
+	/* Unless it records a payment made elsewhere, pay charges a payment method. */
+	if (!svc_collection_out_of_band(p))
+		return svc_collection_pay(out, s, id, p, e);
 	return run_step(out, s, id, p, pay_params, false, step_pay, e);
 }
 
@@ -494,6 +499,8 @@ static int step_void(struct inv_ctx *c, struct svc *s, int64_t now, const json_t
 				   inv_str(c->inv, "currency"), "unapplied_from_invoice",
 				   inv_str(c->inv, "id"), NULL, e)) < 0)
 		return rc;
+	if ((rc = svc_ledger_invoice_voided(s, c, now, e)) < 0)
+		return rc;
 	return svc_invoice_event(s, c, "invoice.voided", NULL, e);
 }
 
@@ -516,7 +523,8 @@ static int step_uncollectible(struct inv_ctx *c, struct svc *s, int64_t now, con
 					"Only an open invoice can be marked uncollectible");
 	json_object_set_new(c->inv, "status", json_string("uncollectible"));
 	svc_invoice_transition(c->inv, "marked_uncollectible_at", now);
-	if ((rc = store_obj_update(s->db, &svc_invoices_table, &s->scope, c->inv, e)) < 0)
+	if ((rc = store_obj_update(s->db, &svc_invoices_table, &s->scope, c->inv, e)) < 0 ||
+	    (rc = svc_ledger_invoice_uncollectible(s, c, now, e)) < 0)
 		return rc;
 	return svc_invoice_event(s, c, "invoice.marked_uncollectible", NULL, e);
 }

@@ -7,6 +7,7 @@
  * types finds every field it reads. recur's bookkeeping columns (dedupe_key,
  * days_until_due, a line's own tax_rates and invoice_item) are removed.
  */
+#include "service/collection.h"
 #include "service/invoice_internal.h"
 
 #include <stdint.h>
@@ -60,8 +61,7 @@ static void constants(json_t *r)
 		"account_country", "account_name", "account_tax_ids", "application",
 		"automatically_finalizes_at", "custom_fields", "customer_account",
 		"default_payment_method", "default_source", "from_invoice", "hosted_invoice_url",
-		"invoice_pdf", "last_finalization_error", "latest_revision", "next_payment_attempt",
-		"on_behalf_of", "receipt_number", "rendering", "shipping_cost", "shipping_details",
+		"invoice_pdf", "last_finalization_error", "latest_revision", "on_behalf_of", "receipt_number", "rendering", "shipping_cost", "shipping_details",
 		"statement_descriptor", NULL
 	};
 	for (int i = 0; nulls[i]; i++)
@@ -98,9 +98,11 @@ json_t *svc_invoice_render(struct svc *s, struct inv_ctx *c)
 			    json_deep_copy(json_object_get(c->inv, "status_transitions")));
 	json_object_del(r, "dedupe_key");
 	json_object_del(r, "days_until_due");
+	json_object_del(r, "paid_out_of_band");
 	json_object_set_new(r, "object", json_string("invoice"));
 	json_object_set_new(r, "livemode", json_boolean(s->scope.livemode));
 	constants(r);
+	svc_collection_render(r, c->inv);
 
 	/* Stripe renders an invoice's default_tax_rates as the rate objects. */
 	rates = json_array();

@@ -1,5 +1,6 @@
 #include "service/payment_intent.h"
 #include "core/money.h"
+#include "service/ledger_hooks.h"
 #include "service/list.h"
 #include "service/params.h"
 #include "service/payments.h"
@@ -353,6 +354,10 @@ int svc_payment_attempt(json_t **out, struct svc_payment_result *res, struct svc
 	    (rc = svc_event(s, ok ? "charge.succeeded" : "charge.failed", ch_out, NULL, e)) < 0 ||
 	    (rc = svc_event(s, ok ? "payment_intent.succeeded" : "payment_intent.payment_failed",
 			    pi_out, NULL, e)) < 0)
+		goto done;
+	/* Money that arrived is on the books in the same transaction; a decline posts nothing. */
+	if (ok && (rc = svc_ledger_card_payment(s, pi_id, req->customer, req->invoice, req->amount,
+						req->currency, e)) < 0)
 		goto done;
 	fill_result(res, &r, pi_id, ch_id);
 	if (out) {

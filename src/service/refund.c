@@ -2,6 +2,7 @@
 #include "core/ids.h"
 #include "core/money.h"
 #include "service/customer.h"
+#include "service/ledger_hooks.h"
 #include "service/list.h"
 #include "service/params.h"
 #include "service/payments.h"
@@ -206,6 +207,7 @@ int svc_refund_create(json_t **out, struct svc *s, const json_t *p, struct recur
 			"balance_transaction", "metadata", md, "gateway_reference", r.reference,
 			"gateway_key", key);
 	if ((rc = store_obj_insert(s->db, &svc_refunds_table, &s->scope, row, e)) < 0 ||
+	    (rc = svc_ledger_refund(s, ch, id, amount, now, e)) < 0 ||
 	    (rc = svc_refund_retrieve(out, s, id, e)) < 0 ||
 	    (rc = svc_event(s, "refund.created", *out, NULL, e)) < 0)
 		goto fail;

@@ -9,6 +9,8 @@
  * a step repeated after a crash finds its invoice and bills nothing twice.
  */
 #include "service/subscription_internal.h"
+#include "core/ids.h"
+#include "service/collection.h"
 #include "service/customer.h"
 
 #include <stdio.h>
@@ -136,7 +138,10 @@ static int step(struct svc *s, json_t *row, const json_t *before, int64_t t, str
 	if (rc >= 0)
 		rc = sub_save_items(s, row, before, "customer.subscription.updated", items, e);
 	json_decref(items);
-	return rc;
+	/* Automatic collection: the renewal invoice is charged in the same step. */
+	if (rc >= 0)
+		rc = sub_collect(s, row, before, NULL, cpe, e);
+	return rc < 0 ? rc : 0;
 }
 
 int sub_run_due(struct svc *s, const char *id, int64_t until, struct recur_err *e)
@@ -193,20 +198,30 @@ int svc_subscription_run_due_clock(struct svc *s, const char *clock, int64_t unt
 				   struct recur_err *e)
 {
 	/*
-	 * Time order across the clock's subscriptions: take the earliest due one,
-	 * run its next step, look again. Each step moves that subscription's due_at
-	 * forward, so this ends.
+	 * Time order across the clock's subscriptions and invoices: take the
+	 * earliest due one, run its next step, look again. Each step moves that
+	 * subscription's due_at (or invoice's collection_due_at) forward, so this
+	 * ends. At a tie the invoice goes first: its retry was scheduled earlier.
 	 */
 	for (;;) {
 		struct due_batch b = { .n = 0 };
 		struct store_val p[] = { SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode),
 					 SV_TEXT(clock), SV_INT(until) };
+		char inv[IDS_MAX];
+		int64_t inv_due = 0;
 		int rc = store_query(s->db, "SELECT id, due_at FROM subscriptions WHERE test_clock = $3"
 				     " AND due_at IS NOT NULL AND due_at <= $4 AND tenant_id = $1"
 				     " AND livemode = $2 ORDER BY due_at, seq LIMIT 1",
 				     p, 4, read_due, &b, e);
-		if (rc < 0)
+		if (rc < 0 ||
+		    (rc = svc_collection_next_due_clock(inv, sizeof(inv), &inv_due, s, clock, until,
+							e)) < 0)
 			return rc;
+		if (inv[0] && (b.n == 0 || inv_due <= b.rows[0].due)) {
+			if ((rc = svc_collection_run_due(NULL, s, inv, inv_due, 0, e)) < 0)
+				return rc;
+			continue;
+		}
 		if (b.n == 0)
 			return 0;
 		if ((rc = sub_run_due(s, b.rows[0].id, b.rows[0].due, e)) < 0)

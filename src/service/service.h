@@ -10,6 +10,7 @@
 #define RECUR_SERVICE_SERVICE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -36,6 +37,12 @@ struct svc {
 	 * batch for prices and products, which renewals read but never change.
 	 */
 	struct svc_cache *cache;
+	/*
+	 * Set by create_preview, which runs the real use cases and rolls them
+	 * back: whatever cannot be rolled back is skipped (no payment is
+	 * attempted, collection.h).
+	 */
+	bool dry_run;
 };
 
 /* Opens the use case's transaction. */

@@ -835,12 +835,18 @@ int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct
 	if ((rc = sub_invoice(NULL, s, row, "subscription_create", now, cps, cpe, flat, lines.n,
 			      dedupe, e)) < 0)
 		goto done;
+	/* Stripe charges the first invoice at once; a decline leaves the subscription incomplete. */
+	int first_failed;
+	if ((rc = first_failed = sub_collect_first(s, row, pay_behavior, now, e)) < 0)
+		goto done;
 	/* Re-read: paying a zero invoice at finalization may have moved the status. */
 	json_t *fresh = NULL;
 	if ((rc = sub_get(&fresh, s, id, e)) < 0)
 		goto done;
 	json_object_set(fresh, "latest_invoice", json_object_get(row, "latest_invoice"));
 	json_object_set(fresh, "periods_billed", json_integer(1));
+	if (first_failed)
+		json_object_set_new(fresh, "status", json_string("incomplete"));
 	json_decref(row);
 	row = fresh;
 	if ((rc = sub_save(s, row, NULL, "customer.subscription.created", e)) < 0)

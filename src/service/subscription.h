@@ -10,6 +10,7 @@
 #ifndef RECUR_SERVICE_SUBSCRIPTION_H
 #define RECUR_SERVICE_SUBSCRIPTION_H
 
+#include "billing/dunning.h"
 #include "service/service.h"
 
 extern const struct store_table svc_subscriptions_table;
@@ -46,8 +47,27 @@ int svc_subscription_invoice_paid(struct svc *s, const char *subscription, const
 				  struct recur_err *e);
 
 /*
+ * Called by collection (collection.h), inside its transaction, when a charge
+ * of the subscription's invoice failed at `at`: an active subscription whose
+ * latest invoice it is becomes past_due. Any other status is kept.
+ */
+int svc_subscription_payment_failed(struct svc *s, const char *subscription, const char *invoice,
+				    int64_t at, struct recur_err *e);
+
+/*
+ * Called by collection when every retry of an invoice of the subscription has
+ * failed: a past_due subscription is canceled at `at` (cancellation_details
+ * reason payment_failed), becomes unpaid, or stays past_due, as action says.
+ */
+int svc_subscription_payment_final(struct svc *s, const char *subscription,
+				   enum billing_dunning_final_action action, int64_t at,
+				   struct recur_err *e);
+
+/*
  * Runs the due work of one test clock's subscriptions up to until, in time
- * order, inside the caller's transaction (the clock's advance).
+ * order, inside the caller's transaction (the clock's advance), together with
+ * the collection work of the clock's invoices (payment retries): whichever is
+ * due first runs first, an invoice first at a tie.
  */
 int svc_subscription_run_due_clock(struct svc *s, const char *clock, int64_t until,
 				   struct recur_err *e);

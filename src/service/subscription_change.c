@@ -673,8 +673,16 @@ item_done:
 					    "subscription_update", e)) < 0)
 			goto done;
 	}
-	if ((rc = sub_save(s, row, before, "customer.subscription.updated", e)) < 0)
+	if ((rc = sub_save(s, row, before, "customer.subscription.updated", e)) < 0 ||
+	    (rc = sub_collect(s, row, before, pay_behavior, now, e)) < 0)
 		goto done;
+	if (rc > 0) {
+		/* Collecting the change's invoice may have made the subscription past_due. */
+		json_decref(row);
+		row = NULL;
+		if ((rc = sub_get(&row, s, id, e)) < 0)
+			goto done;
+	}
 	rc = sub_render(out, s, row, e);
 done:
 	rc = svc_finish(s, rc, e);
@@ -778,7 +786,9 @@ int svc_subscription_cancel(json_t **out, struct svc *s, const char *id, const j
 	row = json_deep_copy(before);
 	if ((rc = cancellation_details_param(row, p, e)) < 0)
 		goto done;
-	if ((rc = sub_end(s, row, before, now, prorate, invoice_now, "cancellation_requested", e)) < 0)
+	/* A final invoice with something due is charged (a canceled subscription keeps its status). */
+	if ((rc = sub_end(s, row, before, now, prorate, invoice_now, "cancellation_requested", e)) < 0 ||
+	    (rc = sub_collect(s, row, before, NULL, now, e)) < 0)
 		goto done;
 	rc = sub_render(out, s, row, e);
 done:
@@ -844,8 +854,16 @@ int svc_subscription_resume(json_t **out, struct svc *s, const char *id, const j
 	if ((rc = sub_invoice(NULL, s, row, "subscription_cycle", now, now, cpe, flat, lines.n,
 			      dedupe, e)) < 0)
 		goto done;
-	if ((rc = sub_save(s, row, before, "customer.subscription.resumed", e)) < 0)
+	if ((rc = sub_save(s, row, before, "customer.subscription.resumed", e)) < 0 ||
+	    (rc = sub_collect(s, row, before, NULL, now, e)) < 0)
 		goto done;
+	if (rc > 0) {
+		/* A declined charge of the new period makes the resumed subscription past_due. */
+		json_decref(row);
+		row = NULL;
+		if ((rc = sub_get(&row, s, id, e)) < 0)
+			goto done;
+	}
 	rc = sub_render(out, s, row, e);
 done:
 	rc = svc_finish(s, rc, e);

@@ -96,6 +96,28 @@ int sub_discounts_param(json_t **out, struct svc *s, const json_t *p, const char
 int sub_end(struct svc *s, json_t *row, const json_t *before, int64_t at, bool prorate,
 	    bool invoice_now, const char *reason, struct recur_err *e);
 
+/*
+ * Automatic collection of the invoice a change made (subscription_dunning.c):
+ * after row is saved, when row's latest_invoice differs from before's, it is
+ * charged at now (collection.h), which may make the subscription past_due in
+ * the store: 1 then (reload row to render it), 0 when there was nothing to
+ * collect. payment_behavior (may be NULL) default_incomplete charges nothing;
+ * error_if_incomplete turns a failed charge into its 402 card_error, and the
+ * caller's transaction rolls back.
+ */
+int sub_collect(struct svc *s, const json_t *row, const json_t *before, const char *behavior,
+		int64_t now, struct recur_err *e);
+
+/*
+ * The first invoice of a subscription being created (row's latest_invoice),
+ * charged before the subscription is saved: 0 when paid or not charged, 1
+ * when the charge failed (the caller makes the subscription incomplete), or
+ * the 402 card_error under error_if_incomplete. The subscription's status in
+ * the store is not touched, and a failure schedules no retry.
+ */
+int sub_collect_first(struct svc *s, const json_t *row, const char *behavior, int64_t now,
+		      struct recur_err *e);
+
 /* Runs everything due for one subscription up to until (renewal.c). */
 int sub_run_due(struct svc *s, const char *id, int64_t until, struct recur_err *e);
 

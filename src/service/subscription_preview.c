@@ -106,6 +106,7 @@ static void mark_upcoming(json_t *inv)
 	json_object_set_new(inv, "id", json_string(id));
 	json_object_set_new(inv, "number", json_null());
 	json_object_set_new(inv, "status", json_string("draft"));
+	json_object_set_new(inv, "next_payment_attempt", json_null());
 	json_object_set_new(inv, "amount_paid", json_integer(0));
 	json_object_set(inv, "amount_remaining", json_object_get(inv, "amount_due"));
 	json_object_set_new(inv, "effective_at", json_null());
@@ -152,8 +153,9 @@ int svc_subscription_preview(json_t **out, struct svc *s, const json_t *p, struc
 			       "customer", "Missing required param: customer or subscription.");
 	if ((rc = svc_begin(s, e)) < 0)
 		return rc;
-	/* A preview never commits: every write below is undone at the end. */
+	/* A preview never commits: every write below is undone at the end, and no card is charged. */
 	s->commit_hook = NULL;
+	s->dry_run = true;
 	if (subscription) {
 		if ((rc = sub_get(&row, s, subscription, e)) < 0) {
 			e->status = 400;

@@ -126,6 +126,11 @@ const cases = [
     status: 400, type: 'invalid_request_error', param: 'balance', code: 'parameter_invalid_integer' },
   { name: 'JSON balance 12.5', req: raw('POST', '/v1/customers', '{"balance":12.5}', { ctype: JSON_CT }),
     status: 400, type: 'invalid_request_error', param: 'balance', code: 'parameter_invalid_integer' },
+  // A balance is money on the books, kept in a currency: none given, none had.
+  { name: 'balance on create without a currency', sdk: () => f.a.customers.create({ balance: -500 }),
+    status: 400, type: 'invalid_request_error', param: 'balance', code: 'parameter_invalid' },
+  { name: 'balance on update of a customer without a currency', sdk: () => f.a.customers.update(f.cusA, { balance: 700 }),
+    status: 400, type: 'invalid_request_error', param: 'balance', code: 'parameter_invalid' },
   { name: 'next_invoice_sequence 0', sdk: () => f.a.customers.create({ next_invoice_sequence: 0 }),
     status: 400, type: 'invalid_request_error', param: 'next_invoice_sequence', code: 'parameter_invalid_integer' },
 

@@ -45,14 +45,20 @@ test('create, retrieve, update, delete a customer', async () => {
   const got = await stripe.customers.retrieve(c.id);
   assert.deepEqual(got, c);
 
-  // metadata merges; an empty string removes a key; "" unsets a field.
+  // metadata merges; an empty string removes a key; "" unsets a field. A
+  // balance is kept in a currency, given with it when the customer has none.
   const up = await stripe.customers.update(c.id, {
-    metadata: { region: '', tier: 'gold' }, phone: '', balance: -500,
+    metadata: { region: '', tier: 'gold' }, phone: '', balance: -500, currency: 'nok',
   });
   assert.deepEqual(up.metadata, { plan: 'pro', tier: 'gold' });
   assert.equal(up.phone, null);
   assert.equal(up.balance, -500);
+  assert.equal(up.currency, 'nok');
   assert.equal(up.email, 'kari@example.no');
+  // The balance moved by a transaction, dated at the customer's clock.
+  const txns = await stripe.customers.listBalanceTransactions(c.id);
+  assert.deepEqual(txns.data.map((t) => [t.type, t.amount, t.currency, t.ending_balance, t.created]),
+    [['adjustment', -500, 'nok', -500, clock.frozen_time]]);
 
   const events = await stripe.events.list({ type: 'customer.updated', limit: 1 });
   assert.equal(events.data[0].data.object.id, c.id);

@@ -4,10 +4,9 @@
 // payment intents, charges and refunds; bad input with exact status, type,
 // param and code, and an unchanged database after each refusal.
 //
-// Charges are made only by invoice collection (svc_payment_attempt), which no
-// HTTP path calls yet: the gateway, attempt idempotency and refunds are covered
-// by tests/gateways/test_sandbox.c, and the HTTP refund tests below are todo
-// until POST /v1/invoices/:id/pay charges a card.
+// Charges are made only by invoice collection (svc_payment_attempt): the
+// refund tests below get theirs through POST /v1/invoices/:id/pay with a
+// card; collection.test.js covers automatic collection and retries.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -336,8 +335,8 @@ test('payment intents, charges and refunds lists are served and empty before any
   assert.deepEqual(res, { object: 'list', url: '/v1/refunds', has_more: false, data: [] });
 });
 
-// A customer whose invoice is charged to pm_card_visa, through the route the
-// lead wires for issue 4 (finalize charges automatically; pay takes a method).
+// A customer whose invoice is charged to pm_card_visa: a manual invoice
+// (auto_advance false) is not charged on finalization, so pay charges it.
 async function paidCharge(amount) {
   const cus = await stripe.customers.create({ name: 'Refund me' });
   const pm = await stripe.paymentMethods.attach('pm_card_visa', { customer: cus.id });
@@ -353,9 +352,7 @@ async function paidCharge(amount) {
   return { cus, pm, charge: charges.data[0] };
 }
 
-const PAY_TODO = 'no HTTP path charges a card until invoices/:id/pay uses svc_payment_attempt (issue 4)';
-
-test('a charge and its payment intent, as the API shows them', { todo: PAY_TODO }, async () => {
+test('a charge and its payment intent, as the API shows them', async () => {
   const { cus, pm, charge } = await paidCharge(10000);
   assert.match(charge.id, /^ch_[0-9A-Za-z]{24}$/);
   assert.equal(charge.status, 'succeeded');
@@ -378,7 +375,7 @@ test('a charge and its payment intent, as the API shows them', { todo: PAY_TODO 
   }
 });
 
-test('partial and full refunds on a charge, and refusals beyond it', { todo: PAY_TODO }, async () => {
+test('partial and full refunds on a charge, and refusals beyond it', async () => {
   const { charge } = await paidCharge(10000);
   const re1 = await stripe.refunds.create({ charge: charge.id, amount: 2500, reason: 'requested_by_customer', metadata: { ticket: '42' } });
   assert.match(re1.id, /^re_[0-9A-Za-z]{24}$/);

@@ -35,6 +35,7 @@ test('a JSON body decodes like the form body the SDK sends', async () => {
     name: 'Kari Nordmann',
     email: 'kari@example.no',
     balance: -2500,
+    currency: 'nok',
     address: { line1: 'Storgata 1', city: 'Oslo', postal_code: '0155', country: 'NO' },
     preferred_locales: ['nb', 'en'],
     invoice_settings: { footer: 'Takk', custom_fields: [{ name: 'Ref', value: 'A1' }, { name: 'PO', value: '7' }] },
@@ -232,7 +233,7 @@ test('events: newest first, previous_attributes on *.updated only', async () => 
   const s = server.client(t.secret_key);
   const c = await s.customers.create({ name: 'First', email: 'e@example.no', metadata: { a: '1', b: '2' } });
   await s.customers.update(c.id, { name: 'Second', metadata: { a: '', c: '3' } });
-  await s.customers.update(c.id, { balance: 700, address: { city: 'Oslo' } });
+  await s.customers.update(c.id, { balance: 700, currency: 'nok', address: { city: 'Oslo' } });
   await s.customers.update(c.id, { name: 'Second' }); // no change: no event
   await s.customers.del(c.id);
   const evs = (await s.events.list()).data;
@@ -249,7 +250,7 @@ test('events: newest first, previous_attributes on *.updated only', async () => 
     if (e.type !== 'customer.updated') assert.equal(e.data.previous_attributes, undefined, e.type);
   }
   assert.deepEqual(evs[2].data.previous_attributes, { name: 'First', metadata: { a: '1', c: null } });
-  assert.deepEqual(evs[1].data.previous_attributes, { balance: 0, address: null });
+  assert.deepEqual(evs[1].data.previous_attributes, { balance: 0, currency: null, address: null });
   assert.equal(evs[1].data.object.balance, 700);
   assert.equal(evs[3].data.object.name, 'First');
   // Pagination and type filters keep the order.

@@ -4,7 +4,8 @@
  * same outcome, one row, across a reopen; another request under the key is
  * refused), refunds capped at the charge, svc_payment_attempt exactly once
  * per (invoice, attempt), Stripe's payment method resolution order, and
- * refunds through the service.
+ * refunds through the service, with the ledger postings a charge and its
+ * refunds make.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "gateways/gateway.h"
 #include "gateways/sandbox.h"
 #include "service/customer.h"
+#include "service/invoice.h"
 #include "service/payments.h"
 #include "store/store.h"
 
@@ -51,6 +53,26 @@ static void new_customer(struct fixture *f, char *out, size_t cap)
 	snprintf(out, cap, "%s", str(c, "id"));
 	json_decref(c);
 	json_decref(p);
+}
+
+/*
+ * An open invoice of amount for the customer, charged automatically: a charge
+ * that succeeds posts its payment against it, so it must exist.
+ */
+static void open_invoice(struct fixture *f, int64_t amount, const char *currency, char *id,
+			 size_t cap)
+{
+	struct recur_err e;
+	struct svc_invoice_line line = { .amount = amount, .quantity = 1, .description = "Work",
+					 .period_start = NOW, .period_end = NOW + 86400 };
+	struct svc_invoice_spec spec = {
+		.customer = f->customer, .billing_reason = "manual", .currency = currency,
+		.collection_method = "charge_automatically", .period_start = NOW,
+		.period_end = NOW + 86400, .now = NOW, .finalize = true, .lines = &line, .n_lines = 1,
+	};
+	assert_int_equal(store_begin(f->db, &e), 0);
+	assert_int_equal(svc_invoice_create_id(id, cap, &f->s, &spec, &e), 0);
+	assert_int_equal(store_commit(f->db, &e), 0);
 }
 
 static int setup(void **state)
@@ -91,6 +113,18 @@ static int64_t count(struct fixture *f, const char *table)
 	int64_t n = -1;
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
 	assert_int_equal(store_query_int(&n, NULL, f->db, sql, NULL, 0, &e), 0);
+	return n;
+}
+
+/* One number from the ledger; $1 is prefix followed by id. */
+static int64_t ledger_int(struct fixture *f, const char *sql, const char *prefix, const char *id)
+{
+	char param[128];
+	struct recur_err e;
+	int64_t n = -1;
+	snprintf(param, sizeof(param), "%s%s", prefix, id);
+	struct store_val p[] = { SV_TEXT(param) };
+	assert_int_equal(store_query_int(&n, NULL, f->db, sql, p, 1, &e), 0);
 	return n;
 }
 
@@ -305,10 +339,11 @@ static void test_attempt_succeeds_once(void **state)
 	struct svc_payment_result res, again;
 	struct recur_err e;
 	json_t *pi = NULL, *ch = NULL, *pi2 = NULL;
-	char pm[64];
+	char pm[64], in_a[64];
 	attach(f, "pm_card_visa", f->customer, pm, sizeof(pm));
+	open_invoice(f, 29900, "nok", in_a, sizeof(in_a));
 	int64_t events = count(f, "events");
-	struct svc_payment_request req = { .customer = f->customer, .invoice = "in_A",
+	struct svc_payment_request req = { .customer = f->customer, .invoice = in_a,
 					   .amount = 29900, .currency = "nok",
 					   .payment_method = pm, .attempt = 1 };
 	assert_int_equal(attempt(f, &pi, &res, &req, &e), 0);
@@ -319,7 +354,7 @@ static void test_attempt_succeeds_once(void **state)
 	assert_string_equal(str(pi, "status"), "succeeded");
 	assert_int_equal(num(pi, "amount"), 29900);
 	assert_int_equal(num(pi, "amount_received"), 29900);
-	assert_string_equal(str(pi, "invoice"), "in_A");
+	assert_string_equal(str(pi, "invoice"), in_a);
 	assert_string_equal(str(pi, "latest_charge"), res.charge);
 	assert_true(json_is_null(json_object_get(pi, "last_payment_error")));
 	assert_null(json_object_get(pi, "attempt"));     /* bookkeeping stays inside */
@@ -334,6 +369,15 @@ static void test_attempt_succeeds_once(void **state)
 				"last4"), "4242");
 	assert_null(json_object_get(ch, "gateway_reference"));
 	assert_int_equal(count(f, "events") - events, 3); /* pi.created, charge.succeeded, pi.succeeded */
+	/* The money is on the books: clearing debited, the invoice's receivable settled. */
+	assert_int_equal(ledger_int(f, "SELECT count(*) FROM ledger_entries WHERE source = $1",
+				    "payment:", res.payment_intent), 2);
+	assert_int_equal(ledger_int(f, "SELECT debit FROM ledger_entries WHERE source = $1"
+				    " AND account = 'payment_clearing'", "payment:",
+				    res.payment_intent), 29900);
+	assert_int_equal(ledger_int(f, "SELECT credit FROM ledger_entries WHERE source = $1"
+				    " AND account = 'receivables'", "payment:", res.payment_intent),
+			 29900);
 
 	/* the same attempt again: same answer, nothing new anywhere */
 	assert_int_equal(attempt(f, &pi2, &again, &req, &e), 0);
@@ -346,6 +390,8 @@ static void test_attempt_succeeds_once(void **state)
 	assert_int_equal(count(f, "charges"), 1);
 	assert_int_equal(count(f, "gateway_sandbox_attempts"), 1);
 	assert_int_equal(count(f, "events") - events, 3);
+	assert_int_equal(ledger_int(f, "SELECT count(*) FROM ledger_entries WHERE source = $1",
+				    "payment:", res.payment_intent), 2);
 
 	/* the same attempt for another amount is a conflict, and writes nothing */
 	req.amount = 30000;
@@ -428,9 +474,10 @@ static void test_attempt_rolled_back_never_happened(void **state)
 	struct fixture *f = *state;
 	struct svc_payment_result res;
 	struct recur_err e;
-	char pm[64];
+	char pm[64], in_d[64];
 	attach(f, "pm_card_visa", f->customer, pm, sizeof(pm));
-	struct svc_payment_request req = { .customer = f->customer, .invoice = "in_D",
+	open_invoice(f, 5000, "nok", in_d, sizeof(in_d));
+	struct svc_payment_request req = { .customer = f->customer, .invoice = in_d,
 					   .amount = 5000, .currency = "nok",
 					   .payment_method = pm, .attempt = 1 };
 	assert_int_equal(store_begin(f->db, &e), 0);
@@ -439,6 +486,8 @@ static void test_attempt_rolled_back_never_happened(void **state)
 	assert_int_equal(count(f, "payment_intents"), 0);
 	assert_int_equal(count(f, "charges"), 0);
 	assert_int_equal(count(f, "gateway_sandbox_attempts"), 0);
+	assert_int_equal(ledger_int(f, "SELECT count(*) FROM ledger_entries WHERE source LIKE $1",
+				    "payment:", "%"), 0);
 	assert_int_equal(attempt(f, NULL, &res, &req, &e), 0);
 	assert_false(res.replayed);
 	assert_int_equal(res.status, GATEWAY_SUCCEEDED);
@@ -559,10 +608,11 @@ static void test_refunds(void **state)
 	struct svc_payment_result res;
 	struct recur_err e;
 	json_t *pi = NULL, *re = NULL, *ch = NULL;
-	char pm[64];
+	char pm[64], in_f[64];
 	int rc;
 	attach(f, "pm_card_visa", f->customer, pm, sizeof(pm));
-	struct svc_payment_request req = { .customer = f->customer, .invoice = "in_F",
+	open_invoice(f, 10000, "nok", in_f, sizeof(in_f));
+	struct svc_payment_request req = { .customer = f->customer, .invoice = in_f,
 					   .amount = 10000, .currency = "nok",
 					   .payment_method = pm, .attempt = 1 };
 	assert_int_equal(attempt(f, &pi, &res, &req, &e), 0);
@@ -613,6 +663,20 @@ static void test_refunds(void **state)
 	assert_int_equal(rc, RECUR_EINVAL);
 	assert_string_equal(e.param, "charge");
 	assert_int_equal(count(f, "refunds"), 2);
+	/*
+	 * Each refund takes the sale back (revenue; the invoice has no VAT) and
+	 * pays it out of clearing; refunds_payable nets to zero between them.
+	 */
+	assert_int_equal(ledger_int(f, "SELECT count(*) FROM ledger_entries WHERE source LIKE $1",
+				    "refund:", "%"), 4);
+	assert_int_equal(ledger_int(f, "SELECT count(*) FROM ledger_entries WHERE source LIKE $1",
+				    "credit_note:", "%"), 4);
+	assert_int_equal(ledger_int(f, "SELECT SUM(credit) - SUM(debit) FROM ledger_entries"
+				    " WHERE account = $1", "", "payment_clearing"), 0);
+	assert_int_equal(ledger_int(f, "SELECT SUM(debit) - SUM(credit) FROM ledger_entries"
+				    " WHERE account = $1", "", "revenue"), 0);
+	assert_int_equal(ledger_int(f, "SELECT SUM(debit) - SUM(credit) FROM ledger_entries"
+				    " WHERE account = $1", "", "refunds_payable"), 0);
 	json_decref(pi);
 }
 
