@@ -307,6 +307,9 @@ static int attempt_due(struct svc_collection_result *res, struct svc *s, struct 
 			plan_nothing(c->inv);
 			rc = save(s, c, e);
 		} else {
+			/* Stripe counts a retry with nothing to charge as a failed attempt. */
+			json_object_set_new(c->inv, "attempt_count",
+					    json_integer(inv_num(c->inv, "attempt_count") + 1));
 			rc = failed(s, c, &p, at, NULL, true, flags, e);
 		}
 		goto done;
@@ -408,6 +411,24 @@ int svc_collection_unschedule(struct svc *s, const char *invoice, struct recur_e
 	if (json_is_integer(json_object_get(c.inv, "collection_due_at")) ||
 	    json_is_integer(json_object_get(c.inv, "next_payment_attempt"))) {
 		plan_nothing(c.inv);
+		rc = save(s, &c, e);
+	}
+	svc_invoice_ctx_free(&c);
+	return rc;
+}
+
+int svc_collection_schedule_now(struct svc *s, const char *invoice, int64_t now,
+				struct recur_err *e)
+{
+	struct inv_ctx c;
+	int rc;
+
+	if ((rc = svc_invoice_ctx_load(&c, s, invoice, false, e)) < 0)
+		return rc;
+	if (inv_status_is(c.inv, "open") && collected_automatically(c.inv) &&
+	    inv_num(c.inv, "amount_remaining") > 0 && inv_num(c.inv, "attempt_count") == 0 &&
+	    !json_is_integer(json_object_get(c.inv, "collection_due_at"))) {
+		plan_attempt(c.inv, now);
 		rc = save(s, &c, e);
 	}
 	svc_invoice_ctx_free(&c);
@@ -551,13 +572,35 @@ static int pay_method(json_t **out, struct svc *s, const struct payer *p, const 
 	return 0;
 }
 
+/* Charges an open or uncollectible invoice now: *declined tells a decline (committed, then a 402). */
+static int pay_now(struct svc_payment_result *res, bool *declined, struct svc *s,
+		   struct inv_ctx *c, const char *named, int64_t now, struct recur_err *e)
+{
+	struct payer payer;
+	json_t *method = NULL;
+	int rc;
+
+	if ((rc = payer_load(&payer, s, c->inv, e)) < 0)
+		return rc;
+	if ((rc = pay_method(&method, s, &payer, c->inv, named, e)) < 0 ||
+	    (rc = charge(res, s, c, inv_str(method, "id"), now, e)) < 0)
+		goto done;
+	*declined = res->status != GATEWAY_SUCCEEDED;
+	if (*declined)
+		rc = failed(s, c, &payer, now, res->decline_code, false, 0, e);
+	else
+		rc = succeeded(s, c, now, e);
+done:
+	json_decref(method);
+	payer_free(&payer);
+	return rc;
+}
+
 int svc_collection_pay(json_t **out, struct svc *s, const char *id, const json_t *p,
 		       struct recur_err *e)
 {
 	struct inv_ctx c = { 0 };
-	struct payer payer = { 0 };
 	struct svc_payment_result res;
-	json_t *method = NULL;
 	const char *named = NULL;
 	bool oob = false, off_session = false, declined = false;
 	int64_t now = 0;
@@ -588,25 +631,11 @@ int svc_collection_pay(json_t **out, struct svc *s, const char *id, const json_t
 		goto done;
 	}
 	/* Stripe pays a draft by finalizing it first; one with nothing due is paid by that. */
-	if (inv_status_is(c.inv, "draft")) {
-		if ((rc = svc_invoice_finalize_ctx(&c, s, now, e)) < 0)
-			goto done;
-		if (inv_status_is(c.inv, "paid"))
-			goto render;
-	}
-	if ((rc = payer_load(&payer, s, c.inv, e)) < 0 ||
-	    (rc = pay_method(&method, s, &payer, c.inv, named, e)) < 0 ||
-	    (rc = charge(&res, s, &c, inv_str(method, "id"), now, e)) < 0)
+	if (inv_status_is(c.inv, "draft") && (rc = svc_invoice_finalize_ctx(&c, s, now, e)) < 0)
 		goto done;
-	if (res.status == GATEWAY_SUCCEEDED) {
-		rc = succeeded(s, &c, now, e);
-	} else {
-		declined = true;
-		rc = failed(s, &c, &payer, now, res.decline_code, false, 0, e);
-	}
-	if (rc < 0)
+	if (!inv_status_is(c.inv, "paid") &&
+	    (rc = pay_now(&res, &declined, s, &c, named, now, e)) < 0)
 		goto done;
-render:
 	*out = svc_invoice_render(s, &c);
 	if (!*out)
 		rc = err_internal(e, "cannot render invoice");
@@ -623,8 +652,6 @@ done:
 		json_decref(*out);
 		*out = NULL;
 	}
-	json_decref(method);
-	payer_free(&payer);
 	svc_invoice_ctx_free(&c);
 	return rc;
 }

@@ -83,6 +83,15 @@ struct svc_collection_result {
 int svc_collection_run_due(struct svc_collection_result *out, struct svc *s, const char *invoice,
 			   int64_t until, unsigned flags, struct recur_err *e);
 
+/*
+ * Schedules the first automatic attempt of an open invoice at now, when it is
+ * collected automatically and was neither attempted nor scheduled: the
+ * invoice of a change that also named the subscription's default payment
+ * method, which finalization could not see yet.
+ */
+int svc_collection_schedule_now(struct svc *s, const char *invoice, int64_t now,
+				struct recur_err *e);
+
 /* Takes an open invoice out of automatic collection (payment_behavior=default_incomplete). */
 int svc_collection_unschedule(struct svc *s, const char *invoice, struct recur_err *e);
 

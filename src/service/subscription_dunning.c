@@ -98,6 +98,15 @@ int sub_collect(struct svc *s, const json_t *row, const json_t *before, const ch
 	/* Stripe: default_incomplete leaves the payment to be confirmed; nothing is charged. */
 	if (behaves(behavior, "default_incomplete"))
 		return svc_collection_unschedule(s, inv, e);
+	/*
+	 * The change that made the invoice also named the subscription's default
+	 * method: finalization read the subscription as it was, before this save.
+	 */
+	const char *pm = str(row, "default_payment_method");
+	const char *old_pm = before ? str(before, "default_payment_method") : NULL;
+	if (pm && (!old_pm || strcmp(pm, old_pm) != 0) &&
+	    (rc = svc_collection_schedule_now(s, inv, now, e)) < 0)
+		return rc;
 	if ((rc = svc_collection_run_due(&r, s, inv, now, 0, e)) < 0)
 		return rc;
 	/* error_if_incomplete: a payment that fails fails the request, which changes nothing. */

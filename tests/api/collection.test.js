@@ -266,6 +266,43 @@ test('recovery: the subscription default_payment_method switched to a working ca
   verify(w);
 });
 
+test('an update that names the default method and invoices at once charges that method', async () => {
+  const w = await world('2026-03-01', { card: null });
+  const sub = await w.stripe.subscriptions.create({ customer: w.customer.id, items: [{ price: w.price.id }] });
+  const first = await w.stripe.invoices.retrieve(sub.latest_invoice);
+  assert.equal(first.status, 'open');
+  await advance(w, '2026-03-16');
+  const visa = await w.stripe.paymentMethods.attach('pm_card_visa', { customer: w.customer.id });
+  const updated = await w.stripe.subscriptions.update(sub.id, { default_payment_method: visa.id,
+    billing_cycle_anchor: 'now', proration_behavior: 'none' });
+  assert.equal(updated.status, 'active');
+  const inv = await w.stripe.invoices.retrieve(updated.latest_invoice);
+  assert.equal(inv.billing_reason, 'subscription_update');
+  assert.equal(inv.status, 'paid');
+  assert.equal(inv.amount_paid, PRICE);
+  const pi = (await w.stripe.paymentIntents.list({ customer: w.customer.id })).data;
+  assert.deepEqual(pi.map((p) => [p.invoice, p.payment_method, p.status]), [[inv.id, visa.id, 'succeeded']]);
+  // error_if_incomplete on an update whose charge is declined: 402, and the update is not made.
+  const failing = await w.stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: w.customer.id });
+  const snapshot = dumpData();
+  await assert.rejects(w.stripe.subscriptions.update(sub.id, { default_payment_method: failing.id,
+    billing_cycle_anchor: 'now', proration_behavior: 'none', payment_behavior: 'error_if_incomplete' }), (err) => {
+    assert.equal(err.statusCode, 402);
+    assert.equal(err.decline_code, 'generic_decline');
+    return true;
+  });
+  assert.equal(dumpData(), snapshot);
+  // allow_incomplete: the update is made, its invoice open and retried, the subscription past_due.
+  const pastDue = await w.stripe.subscriptions.update(sub.id, { default_payment_method: failing.id,
+    billing_cycle_anchor: 'now', proration_behavior: 'none' });
+  assert.equal(pastDue.status, 'past_due');
+  const open = await w.stripe.invoices.retrieve(pastDue.latest_invoice);
+  assert.equal(open.status, 'open');
+  assert.equal(open.attempt_count, 1);
+  assert.equal(open.next_payment_attempt, utc('2026-03-16') + 3 * DAY);
+  verify(w);
+});
+
 test('pay with a card that declines: 402 card_error with decline_code, and the attempt is kept', async () => {
   const { w, sub, inv } = await failingRenewal();
   const before = await w.stripe.invoices.retrieve(inv.id);

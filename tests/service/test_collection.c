@@ -6,7 +6,8 @@
  * decline (lost_card) is not retried and the final action comes when the
  * schedule would have ended; expired_card and processing_error are retried
  * (Stripe's smart retries list neither as a hard decline); a pass repeated
- * at the same time charges nothing more; a voided invoice is not collected.
+ * at the same time charges nothing more; a voided invoice is not collected;
+ * a retry that finds the card detached counts as failed without a charge.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -252,6 +253,29 @@ static void test_a_voided_invoice_is_not_collected(void **state)
 	json_decref(out);
 }
 
+static void test_a_retry_with_no_method_left_counts_as_failed(void **state)
+{
+	struct fixture *f = *state;
+	struct recur_err e;
+	json_t *out = NULL, *none = json_object();
+	card_becomes(f, "pm_card_chargeCustomerFail");
+	renew(f);
+	assert_string_equal(status(f), "past_due");
+	/* The customer removes the card: the retries find nothing to charge. */
+	assert_int_equal(svc_payment_method_detach(&out, &f->s, f->pm, none, &e), 0);
+	json_decref(out);
+	json_decref(none);
+	assert_int_equal(collect(f, NEXT + 3 * DAY), 1);
+	assert_int_equal(query_int(f, RENEWAL_SQL("attempt_count"), f->sub), 2);
+	assert_int_equal(query_int(f, RENEWAL_SQL("next_payment_attempt"), f->sub), NEXT + 5 * DAY);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM charges WHERE status = 'failed'", NULL), 1);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM events WHERE type ="
+				   " 'invoice.payment_failed'", NULL), 2);
+	assert_int_equal(collect(f, NEXT + 7 * DAY), 1);
+	assert_int_equal(query_int(f, RENEWAL_SQL("attempt_count"), f->sub), 4);
+	assert_string_equal(status(f), "canceled");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +283,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expired_card_is_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_processing_error_is_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_voided_invoice_is_not_collected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_retry_with_no_method_left_counts_as_failed, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
