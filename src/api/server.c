@@ -232,6 +232,18 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 	if (c->body.len && ctype && strncasecmp(ctype, "application/json", 16) == 0) {
 		if (form_decode_json(&tree, c->body.data, c->body.len, &e) < 0)
 			goto fail;
+	} else if (c->body.len && ctype && (strncasecmp(ctype, "application/xml", 15) == 0 ||
+					    strncasecmp(ctype, "text/xml", 8) == 0)) {
+		/* A document upload (camt.054): the whole body is the parameter "file". */
+		if (form_utf8_prefix(c->body.data, c->body.len) != c->body.len) {
+			err_invalid(&e, "file", "The XML body is not valid UTF-8");
+			goto fail;
+		}
+		tree = json_pack("{s:s%}", "file", c->body.data, c->body.len);
+		if (!tree) {
+			err_internal(&e, "out of memory");
+			goto fail;
+		}
 	} else {
 		tree = json_object();
 		if (c->body.len && form_decode(tree, c->body.data, c->body.len, &e) < 0)

@@ -3,6 +3,7 @@
  * line tool and the batch runner.
  */
 #include "cli/cli.h"
+#include "formats/camt054.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@ static const char usage[] =
 	"  tenant    create a tenant and its API keys (recur tenant create --name NAME)\n"
 	"  migrate   apply pending schema migrations\n"
 	"  verify    prove the ledger balances (recur verify [--db URL] [--tenant ID])\n"
+	"  bank      import a camt.054 bank file (recur bank import FILE --tenant ID)\n"
 	"  version   print the version\n"
 	"  help      print this help\n"
 	"\n"
@@ -28,6 +30,8 @@ int main(int argc, char **argv)
 		fputs("recur: libsodium failed to initialise\n", stderr);
 		return 1;
 	}
+	/* libxml2's one-time setup, before the server's threads (camt054.h). */
+	camt054_global_init();
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;
@@ -41,6 +45,8 @@ int main(int argc, char **argv)
 		return cli_migrate(argc - 1, argv + 1);
 	if (strcmp(cmd, "verify") == 0)
 		return cli_verify(argc - 1, argv + 1);
+	if (strcmp(cmd, "bank") == 0)
+		return cli_bank(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("recur %s\n", RECUR_VERSION);
 		return 0;

@@ -6,7 +6,9 @@
 #include "service/collection.h"
 #include "billing/dunning.h"
 #include "service/customer.h"
+#include "service/dunning_settings.h"
 #include "service/invoice_internal.h"
+#include "service/ledger.h"
 #include "service/params.h"
 #include "service/payments.h"
 #include "service/subscription.h"
@@ -76,6 +78,42 @@ static int has_default(bool *out, struct svc *s, const json_t *inv, const json_t
 	return rc < 0 ? rc : 0;
 }
 
+/* ---- reminders (send_invoice) -------------------------------------------- */
+
+static bool by_reminders(const json_t *inv)
+{
+	const char *method = inv_str(inv, "collection_method");
+	return method && strcmp(method, "send_invoice") == 0 &&
+	       json_is_integer(json_object_get(inv, "due_date"));
+}
+
+/*
+ * The next reminder of a send_invoice invoice into collection_due_at, per the
+ * tenant's policy, after reminders_sent; nothing when none is left, nothing
+ * is owed, or a payment stop holds (lifting it calls svc_collection_resume).
+ */
+static int plan_reminder(struct svc *s, json_t *inv, struct recur_err *e)
+{
+	struct billing_dunning_policy policy;
+	struct billing_dunning_reminder next;
+	bool stop = false;
+	int rc;
+
+	plan_nothing(inv);
+	if (inv_num(inv, "amount_due") - inv_num(inv, "amount_paid") <= 0)
+		return 0;
+	if ((rc = svc_dunning_policy_load(&policy, s, e)) < 0 ||
+	    (rc = svc_payment_stopped(&stop, s, inv_str(inv, "id"), inv_str(inv, "customer"),
+				      e)) < 0 ||
+	    (rc = billing_dunning_next_reminder(&next, &policy, inv_str(inv, "currency"),
+						inv_num(inv, "due_date"),
+						(int)inv_num(inv, "reminders_sent"), stop, e)) < 0)
+		return rc;
+	if (next.due)
+		set_due(inv, "collection_due_at", true, next.at);
+	return 0;
+}
+
 int svc_collection_schedule(struct svc *s, json_t *inv, int64_t now, const json_t *customer,
 			    struct recur_err *e)
 {
@@ -84,7 +122,10 @@ int svc_collection_schedule(struct svc *s, json_t *inv, int64_t now, const json_
 
 	json_object_set_new(inv, "dunning_first_failure", json_null());
 	json_object_set_new(inv, "dunning_attempts", json_integer(0));
+	json_object_set_new(inv, "reminders_sent", json_integer(0));
 	plan_nothing(inv);
+	if (by_reminders(inv))
+		return plan_reminder(s, inv, e);
 	if (!collected_automatically(inv) || inv_num(inv, "amount_due") <= 0)
 		return 0;
 	if ((rc = has_default(&method, s, inv, customer, e)) < 0)
@@ -110,6 +151,7 @@ void svc_collection_render(json_t *r, const json_t *inv)
 	json_object_del(r, "collection_due_at");
 	json_object_del(r, "dunning_first_failure");
 	json_object_del(r, "dunning_attempts");
+	json_object_del(r, "reminders_sent");
 }
 
 static int save(struct svc *s, struct inv_ctx *c, struct recur_err *e)
@@ -255,8 +297,8 @@ static int failed(struct svc *s, struct inv_ctx *c, const struct payer *p, int64
 	json_object_set_new(c->inv, "attempted", json_true());
 	if (dunning_applies(c, p, flags) && (automatic || made == 0)) {
 		int64_t first = made > 0 ? inv_num(c->inv, "dunning_first_failure") : at;
-		/* A tenant policy (settings/dunning) replaces the default when it lands. */
-		billing_dunning_policy_default(&policy);
+		if ((rc = svc_dunning_policy_load(&policy, s, e)) < 0)
+			return rc;
 		if (made < 0 || made > 1000)
 			return err_internal(e, "invoice %s has %lld automatic attempts",
 					    inv_str(c->inv, "id"), (long long)made);
@@ -291,10 +333,18 @@ static int attempt_due(struct svc_collection_result *res, struct svc *s, struct 
 	json_t *method = NULL;
 	int rc;
 
+	bool stop = false;
+
 	if ((rc = payer_load(&p, s, c->inv, e)) < 0)
 		return rc;
-	/* Stripe: an unpaid subscription's invoices are not attempted automatically. */
-	if (sub_status_is(&p, "unpaid")) {
+	if ((rc = svc_payment_stopped(&stop, s, inv_str(c->inv, "id"),
+				      inv_str(c->inv, "customer"), e)) < 0)
+		goto done;
+	/*
+	 * Stripe: an unpaid subscription's invoices are not attempted
+	 * automatically. A payment stop halts the schedule until it is lifted.
+	 */
+	if (stop || sub_status_is(&p, "unpaid")) {
 		plan_nothing(c->inv);
 		rc = save(s, c, e);
 		goto done;
@@ -335,16 +385,105 @@ static int final_action(struct svc *s, struct inv_ctx *c, int64_t at, struct rec
 {
 	struct billing_dunning_policy policy;
 	const char *sub = inv_str(c->inv, "subscription");
+	bool stop = false;
 	int rc;
 
-	billing_dunning_policy_default(&policy);
+	if ((rc = svc_dunning_policy_load(&policy, s, e)) < 0 ||
+	    (rc = svc_payment_stopped(&stop, s, inv_str(c->inv, "id"),
+				      inv_str(c->inv, "customer"), e)) < 0)
+		return rc;
 	plan_nothing(c->inv);
-	if ((rc = save(s, c, e)) < 0)
+	if ((rc = save(s, c, e)) < 0 || stop)
 		return rc;
 	/* The invoice stays open, past due (Stripe's default for the invoice itself). */
 	if (!sub)
 		return 0;
 	return svc_subscription_payment_final(s, sub, policy.final_action, at, e);
+}
+
+/*
+ * The reminder due at `at`: under a payment stop nothing (the schedule is
+ * cleared until the stop is lifted); otherwise reminder n with the policy's
+ * fee for the invoice's currency added to what the invoice owes (amount_due
+ * and amount_remaining, recur's choice over a fee invoice of its own: the
+ * customer pays one reference) and posted as REMINDER_FEE (Dr receivables /
+ * Cr fees) under the invoice's id and n, then recur's event invoice.reminder,
+ * and the next reminder planned.
+ */
+static int reminder_due(struct svc *s, struct inv_ctx *c, int64_t at, struct recur_err *e)
+{
+	struct billing_dunning_policy policy;
+	struct billing_dunning_reminder r;
+	const char *id = inv_str(c->inv, "id");
+	bool stop = false;
+	int rc;
+
+	if ((rc = svc_dunning_policy_load(&policy, s, e)) < 0 ||
+	    (rc = svc_payment_stopped(&stop, s, id, inv_str(c->inv, "customer"), e)) < 0 ||
+	    (rc = billing_dunning_next_reminder(&r, &policy, inv_str(c->inv, "currency"),
+						inv_num(c->inv, "due_date"),
+						(int)inv_num(c->inv, "reminders_sent"), stop, e)) < 0)
+		return rc;
+	if (!r.due || inv_num(c->inv, "amount_remaining") <= 0) {
+		plan_nothing(c->inv);
+		return save(s, c, e);
+	}
+	if (r.fee > 0) {
+		struct billing_ledger_event ev = {
+			.type = BILLING_LEDGER_REMINDER_FEE, .id = id,
+			.customer = inv_str(c->inv, "customer"),
+			.charge = { .amount = r.fee, .seq = r.number },
+		};
+		snprintf(ev.currency, sizeof(ev.currency), "%s", inv_str(c->inv, "currency"));
+		if ((rc = svc_ledger_post_at(s, &ev, at, "Reminder fee", e)) < 0)
+			return rc;
+		json_object_set_new(c->inv, "amount_due",
+				    json_integer(inv_num(c->inv, "amount_due") + r.fee));
+		json_object_set_new(c->inv, "amount_remaining",
+				    json_integer(inv_num(c->inv, "amount_remaining") + r.fee));
+	}
+	json_object_set_new(c->inv, "reminders_sent", json_integer(r.number));
+	if ((rc = plan_reminder(s, c->inv, e)) < 0 || (rc = save(s, c, e)) < 0)
+		return rc;
+	json_t *obj = svc_invoice_render(s, c);
+	json_object_set_new(obj, "reminder", json_pack("{s:i, s:I, s:I}", "number", r.number,
+							"fee", (json_int_t)r.fee, "sent_at",
+							(json_int_t)at));
+	rc = svc_event(s, "invoice.reminder", obj, NULL, e);
+	json_decref(obj);
+	return rc;
+}
+
+int svc_collection_resume(struct svc *s, const char *invoice, struct recur_err *e)
+{
+	struct billing_dunning_policy policy;
+	struct billing_dunning_retry next;
+	struct inv_ctx c;
+	int64_t made;
+	int rc;
+
+	if ((rc = svc_invoice_ctx_load(&c, s, invoice, false, e)) < 0)
+		return rc;
+	made = inv_num(c.inv, "dunning_attempts");
+	if (!inv_status_is(c.inv, "open")) {
+		rc = 0;
+	} else if (by_reminders(c.inv)) {
+		if ((rc = plan_reminder(s, c.inv, e)) >= 0)
+			rc = save(s, &c, e);
+	} else if (collected_automatically(c.inv) && made > 0 && made <= 1000) {
+		if ((rc = svc_dunning_policy_load(&policy, s, e)) >= 0 &&
+		    (rc = billing_dunning_next_retry(&next, &policy,
+						     inv_num(c.inv, "dunning_first_failure"),
+						     (int)made, NULL, false, e)) >= 0) {
+			if (next.next == BILLING_DUNNING_RETRY)
+				plan_attempt(c.inv, next.at);
+			else
+				plan_final(c.inv, next.at);
+			rc = save(s, &c, e);
+		}
+	}
+	svc_invoice_ctx_free(&c);
+	return rc;
 }
 
 /* Whether the open invoice has collection work due at or before until: one indexed row. */
@@ -387,7 +526,9 @@ int svc_collection_run_due(struct svc_collection_result *out, struct svc *s, con
 			return 0;
 		}
 		int64_t at = json_integer_value(due);
-		if (json_is_integer(json_object_get(c.inv, "next_payment_attempt"))) {
+		if (by_reminders(c.inv)) {
+			rc = reminder_due(s, &c, at, e);
+		} else if (json_is_integer(json_object_get(c.inv, "next_payment_attempt"))) {
 			rc = attempt_due(out, s, &c, at, flags, e);
 		} else {
 			rc = final_action(s, &c, at, e);

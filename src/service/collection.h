@@ -16,13 +16,17 @@
  *                         subscription's incomplete | past_due | unpaid -> active)
  *   attempt fails         open, attempt_count + 1, invoice.payment_failed; the
  *                         next attempt per billing/dunning.h (the tenant's
- *                         policy; today billing_dunning_policy_default: 3, 5
- *                         and 7 days after the first failure, hard declines
- *                         not retried); an active subscription whose latest
+ *                         policy, dunning_settings.h; by default 3, 5 and 7
+ *                         days after the first failure, hard declines not
+ *                         retried); an active subscription whose latest
  *                         invoice this is becomes past_due
  *   retries spent         the final action, due when the schedule ends:
  *                         cancel the past_due subscription (reason
  *                         payment_failed), make it unpaid, or leave it
+ *   send_invoice          reminders after the due date in the same column
+ *                         (reminders_sent counts them): invoice.reminder, and
+ *                         the policy's fee added to amount_due and posted
+ *                         (REMINDER_FEE). A payment stop halts every step.
  *
  * Every attempt goes through svc_payment_attempt, whose idempotency is per
  * (invoice, attempt number): the number is attempt_count + 1, written in the
@@ -91,6 +95,16 @@ int svc_collection_run_due(struct svc_collection_result *out, struct svc *s, con
  */
 int svc_collection_schedule_now(struct svc *s, const char *invoice, int64_t now,
 				struct recur_err *e);
+
+/*
+ * A payment stop was lifted (dunning_settings.h): recomputes the open
+ * invoice's next reminder (send_invoice) or, when automatic attempts failed,
+ * its next retry or final action, from the stored reminder count and first
+ * failure, so the schedule is what it would have been; what fell due during
+ * the stop runs at once. The last decline code is not kept: a retry schedule
+ * ended by a hard decline resumes with the remaining retries.
+ */
+int svc_collection_resume(struct svc *s, const char *invoice, struct recur_err *e);
 
 /* Takes an open invoice out of automatic collection (payment_behavior=default_incomplete). */
 int svc_collection_unschedule(struct svc *s, const char *invoice, struct recur_err *e);

@@ -24,6 +24,7 @@
 #include "core/ids.h"
 #include "core/money.h"
 #include "service/balance.h"
+#include "service/bank.h"
 #include "service/collection.h"
 #include "service/coupon.h"
 #include "service/customer.h"
@@ -90,6 +91,8 @@ static const struct store_col invoice_cols[] = {
 	{ "collection_due_at", COL_INT, 0 },
 	{ "dunning_first_failure", COL_INT, 0 },
 	{ "dunning_attempts", COL_INT, 0 },
+	{ "reminders_sent", COL_INT, 0 }, /* send_invoice reminders sent (migration 008) */
+	{ "payment_reference", COL_TEXT, 0 }, /* KID for bank transfers (bank.h, migration 009) */
 };
 
 /* Deleted drafts stay as rows: their dedupe_key keeps a renewal from coming back. */
@@ -995,7 +998,8 @@ static int finalize_with(struct inv_ctx *c, struct svc *s, int64_t now, const js
 		json_object_set_new(c->inv, "due_date", json_null());
 	}
 	snapshot_customer(c->inv, customer);
-	if ((rc = svc_collection_schedule(s, c->inv, now, customer, e)) < 0 ||
+	if ((rc = svc_bank_payment_reference(s, c->inv, e)) < 0 ||
+	    (rc = svc_collection_schedule(s, c->inv, now, customer, e)) < 0 ||
 	    (rc = count_discounts(s, &a, e)) < 0)
 		goto done;
 	if (written ? (rc = write_lines(s, before, c->lines, e)) < 0 ||

@@ -99,6 +99,9 @@ json_t *svc_invoice_render(struct svc *s, struct inv_ctx *c)
 	json_object_del(r, "dedupe_key");
 	json_object_del(r, "days_until_due");
 	json_object_del(r, "paid_out_of_band");
+	/* recur's KID for bank transfers (bank.h): shown only on invoices that have one. */
+	if (!json_is_string(json_object_get(r, "payment_reference")))
+		json_object_del(r, "payment_reference");
 	json_object_set_new(r, "object", json_string("invoice"));
 	json_object_set_new(r, "livemode", json_boolean(s->scope.livemode));
 	constants(r);

@@ -346,3 +346,79 @@ int svc_ledger_balance_transaction(struct svc *s, const json_t *txn, int64_t at,
 	rc = svc_ledger_post_at(s, &ev, at, NULL, e);
 	return rc < 0 ? rc : 0;
 }
+
+/* The part of amount that settles inv: what it still owes, if it is a claim in currency. */
+static int64_t applicable(const json_t *inv, int64_t amount, const char *currency)
+{
+	int64_t owed = 0;
+
+	if (inv && (inv_status_is(inv, "open") || inv_status_is(inv, "uncollectible")) &&
+	    strcmp(inv_str(inv, "currency"), currency) == 0)
+		owed = inv_num(inv, "amount_remaining");
+	return owed < amount ? (owed > 0 ? owed : 0) : amount;
+}
+
+int svc_ledger_bank_payment(struct svc *s, const char *id, const json_t *inv, int64_t amount,
+			    const char *currency, int64_t at, int64_t *applied_out,
+			    struct recur_err *e)
+{
+	const char *customer = inv_str(inv, "customer");
+	int64_t applied = 0;
+	int rc = pay(s, inv, id, customer, amount, currency, BILLING_LEDGER_METHOD_BANK, at,
+		     &applied, e);
+
+	if (rc == 0 && amount > applied)
+		rc = svc_balance_post(NULL, s, customer, -(amount - applied), currency,
+				      "invoice_overpaid", inv_str(inv, "id"), NULL, e);
+	if (applied_out)
+		*applied_out = applied;
+	return rc;
+}
+
+int svc_ledger_unmatched_payment(struct svc *s, const char *id, int64_t amount,
+				 const char *currency, int64_t at, struct recur_err *e)
+{
+	struct billing_ledger_event ev = {
+		.type = BILLING_LEDGER_UNMATCHED_PAYMENT,
+		.id = id,
+		.payment = { .amount = amount, .applied = 0, .method = BILLING_LEDGER_METHOD_BANK },
+	};
+	int rc;
+
+	if (amount <= 0)
+		return 0;
+	snprintf(ev.currency, sizeof(ev.currency), "%s", currency);
+	rc = svc_ledger_post_at(s, &ev, at, NULL, e);
+	return rc < 0 ? rc : 0;
+}
+
+int svc_ledger_unmatched_assigned(struct svc *s, const char *id, const json_t *inv,
+				  int64_t amount, int64_t at, int64_t *applied_out,
+				  struct recur_err *e)
+{
+	const char *customer = inv_str(inv, "customer"), *currency = inv_str(inv, "currency");
+	struct billing_ledger_event ev = {
+		.type = BILLING_LEDGER_UNMATCHED_ASSIGNED,
+		.id = id,
+		.customer = customer,
+		.payment = { .amount = amount, .method = BILLING_LEDGER_METHOD_BANK },
+	};
+	int rc = 0;
+
+	ev.payment.applied = applicable(inv, amount, currency);
+	if (applied_out)
+		*applied_out = ev.payment.applied;
+	if (amount <= 0)
+		return 0;
+	if (inv_status_is(inv, "uncollectible") && ev.payment.applied > 0 &&
+	    (rc = recover(s, inv, id, ev.payment.applied, at, NULL, e)) < 0)
+		return rc;
+	snprintf(ev.currency, sizeof(ev.currency), "%s", currency);
+	if ((rc = svc_ledger_post_at(s, &ev, at, NULL, e)) < 0)
+		return rc;
+	rc = 0;
+	if (amount > ev.payment.applied)
+		rc = svc_balance_post(NULL, s, customer, -(amount - ev.payment.applied), currency,
+				      "invoice_overpaid", inv_str(inv, "id"), NULL, e);
+	return rc;
+}

@@ -93,4 +93,29 @@ int svc_ledger_refund(struct svc *s, const json_t *charge, const char *refund, i
 int svc_ledger_balance_transaction(struct svc *s, const json_t *txn, int64_t at,
 				   struct recur_err *e);
 
+/*
+ * A bank transfer matched to inv (its row) by its payment reference: PAYMENT
+ * under id (the bank transaction's id, "payment:<btx_id>") to bank, applied
+ * up to what inv still owes (a written-off invoice is recovered first); the
+ * excess goes to the customer's credit as a balance transaction of type
+ * invoice_overpaid. *applied_out (may be NULL) gets the applied part. Call it
+ * before the invoice's amounts change.
+ */
+int svc_ledger_bank_payment(struct svc *s, const char *id, const json_t *inv, int64_t amount,
+			    const char *currency, int64_t at, int64_t *applied_out,
+			    struct recur_err *e);
+
+/* UNMATCHED_PAYMENT under the unmatched payment's id: Dr bank / Cr unapplied_cash. */
+int svc_ledger_unmatched_payment(struct svc *s, const char *id, int64_t amount,
+				 const char *currency, int64_t at, struct recur_err *e);
+
+/*
+ * UNMATCHED_ASSIGNED: the unmatched payment id (amount, in inv's currency)
+ * given to inv, applied as svc_ledger_bank_payment applies, the excess to the
+ * customer's credit (invoice_overpaid).
+ */
+int svc_ledger_unmatched_assigned(struct svc *s, const char *id, const json_t *inv,
+				  int64_t amount, int64_t at, int64_t *applied_out,
+				  struct recur_err *e);
+
 #endif

@@ -429,6 +429,7 @@ struct payment_tables {
 	bool intents;        /* payment_intents */
 	bool charges;        /* charges */
 	bool out_of_band;    /* invoices.paid_out_of_band */
+	bool bank;           /* bank_transactions (migration 009): bank transfers */
 };
 
 static int unpaid_invoice(void *ctx, const char *id)
@@ -475,7 +476,8 @@ static int check_payments(struct verifier *v, struct store *db, const struct sto
 		report(v, SVC_LEDGER_SKIP, paid, "%lld paid invoices not checked: this database has "
 		       "no payment_intents table yet", (long long)n_paid);
 	} else {
-		if ((rc = store_ledger_paid_without_payment(db, sc, t->out_of_band, unpaid_invoice,
+		if ((rc = store_ledger_paid_without_payment(db, sc, t->out_of_band,
+							    t->out_of_band && t->bank, unpaid_invoice,
 							    u, e)) < 0)
 			goto done;
 		if (u->n == 0) {
@@ -552,7 +554,8 @@ int svc_ledger_verify(struct svc_ledger_verify_result *out, struct store *db,
 	/* Probed outside any transaction: a failed statement would abort one on PostgreSQL. */
 	if ((rc = probe(&pt.intents, db, "payment_intents", NULL, e)) < 0 ||
 	    (rc = probe(&pt.charges, db, "charges", NULL, e)) < 0 ||
-	    (rc = probe(&pt.out_of_band, db, "invoices", "paid_out_of_band", e)) < 0)
+	    (rc = probe(&pt.out_of_band, db, "invoices", "paid_out_of_band", e)) < 0 ||
+	    (rc = probe(&pt.bank, db, "bank_transactions", NULL, e)) < 0)
 		goto done;
 	if ((rc = store_ledger_tenants(db, tenant, collect_tenant, &tc, e)) < 0)
 		goto done;

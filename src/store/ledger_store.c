@@ -450,12 +450,19 @@ int store_ledger_has(struct store *db, const char *table, const char *column,
 }
 
 int store_ledger_paid_without_payment(struct store *db, const struct store_scope *sc,
-				      bool with_out_of_band, store_id_fn fn, void *ctx,
-				      struct recur_err *e)
+				      bool with_out_of_band, bool with_bank, store_id_fn fn,
+				      void *ctx, struct recur_err *e)
 {
 	struct store_val p[] = { SV_TEXT(sc->tenant), SV_INT(sc->livemode) };
 	struct id_ctx c = { fn, ctx };
-	const char *sql = with_out_of_band ?
+	const char *sql = with_bank ?
+		"SELECT i.id FROM invoices i WHERE i.tenant_id = $1 AND i.livemode = $2"
+		" AND i.status = 'paid' AND i.amount_paid > 0 AND COALESCE(i.paid_out_of_band, 0) = 0"
+		" AND NOT EXISTS (SELECT 1 FROM payment_intents pi WHERE pi.tenant_id = $1"
+		" AND pi.livemode = $2 AND pi.invoice = i.id AND pi.status = 'succeeded')"
+		" AND NOT EXISTS (SELECT 1 FROM bank_transactions b WHERE b.tenant_id = $1"
+		" AND b.livemode = $2 AND b.invoice = i.id AND b.applied > 0)"
+		" ORDER BY i.id" : with_out_of_band ?
 		"SELECT i.id FROM invoices i WHERE i.tenant_id = $1 AND i.livemode = $2"
 		" AND i.status = 'paid' AND i.amount_paid > 0 AND COALESCE(i.paid_out_of_band, 0) = 0"
 		" AND NOT EXISTS (SELECT 1 FROM payment_intents pi WHERE pi.tenant_id = $1"

@@ -184,11 +184,13 @@ int store_ledger_has(struct store *db, const char *table, const char *column,
 /*
  * Paid invoices (status paid, amount_paid > 0) with no succeeded payment
  * intent; when with_out_of_band, the ones marked paid_out_of_band count as
- * paid. Needs the payment_intents table (migration 004). Streams invoice ids.
+ * paid; when with_bank (needs with_out_of_band and migration 009), so do the
+ * ones a bank transfer was applied to (bank_transactions.invoice). Needs the
+ * payment_intents table (migration 004). Streams invoice ids.
  */
 int store_ledger_paid_without_payment(struct store *db, const struct store_scope *sc,
-				      bool with_out_of_band, store_id_fn fn, void *ctx,
-				      struct recur_err *e);
+				      bool with_out_of_band, bool with_bank, store_id_fn fn,
+				      void *ctx, struct recur_err *e);
 
 /*
  * (invoice, attempt) pairs with more than one succeeded charge, through their
