@@ -610,72 +610,24 @@ int svc_collection_next_due_clock(char *id, size_t cap, int64_t *due, struct svc
 	return rc < 0 ? rc : 0;
 }
 
-struct wall_row {
-	char tenant[64];
-	int livemode;
-	char id[64];
-	int64_t due;
-};
-
-struct wall_batch {
-	struct wall_row rows[SVC_COLLECTION_BATCH];
-	size_t n;
-};
-
-static int read_wall(void *ctx, const struct store_row *row)
+/* One invoice's collection steps due by now, for the wall-clock runner. */
+static int collect_one(struct svc *s, const char *id, int64_t now, struct recur_err *e)
 {
-	struct wall_batch *b = ctx;
-	struct wall_row *w = &b->rows[b->n++];
-	snprintf(w->tenant, sizeof(w->tenant), "%s", store_row_text(row, 0, NULL));
-	w->livemode = (int)store_row_int(row, 1);
-	snprintf(w->id, sizeof(w->id), "%s", store_row_text(row, 2, NULL));
-	w->due = store_row_int(row, 3);
-	return b->n >= SVC_COLLECTION_BATCH;
+	return svc_collection_run_due(NULL, s, id, now, 0, e);
 }
 
 int svc_collection_run_due_wall(int *done, struct store *db, int64_t now, struct recur_err *e)
 {
-	struct wall_batch b;
-	struct store_val p[] = { SV_INT(now), SV_INT(SVC_COLLECTION_BATCH) };
-	struct recur_err step_err;
-	int step_rc = 0, ok = 0, rc;
-
-	*done = 0;
-	b.n = 0;
-	rc = store_query(db, "SELECT tenant_id, livemode, id, collection_due_at FROM invoices"
-			 " WHERE test_clock IS NULL AND collection_due_at IS NOT NULL"
-			 " AND status = 'open' AND collection_due_at <= $1"
-			 " ORDER BY collection_due_at LIMIT $2", p, 2, read_wall, &b, e);
-	if (rc < 0 || b.n == 0)
-		return rc;
-	/* One transaction per batch, a savepoint per invoice: renewal.c says why. */
-	if ((rc = store_begin(db, e)) < 0)
-		return rc;
-	for (size_t i = 0; i < b.n; i++) {
-		struct svc s = { .db = db, .scope = { .tenant = b.rows[i].tenant,
-						      .livemode = b.rows[i].livemode },
-				 .now = now };
-		err_clear(&step_err);
-		step_rc = svc_begin(&s, &step_err);
-		if (step_rc >= 0)
-			step_rc = svc_collection_run_due(NULL, &s, b.rows[i].id, now, 0, &step_err);
-		step_rc = svc_finish(&s, step_rc, &step_err);
-		if (step_rc < 0)
-			break;
-		ok++;
-	}
-	if ((rc = store_commit(db, e)) < 0) {
-		store_rollback(db);
-		if (step_rc < 0)
-			*e = step_err;
-		return step_rc < 0 ? step_rc : rc;
-	}
-	*done = ok;
-	if (step_rc < 0) {
-		*e = step_err;
-		return step_rc;
-	}
-	return 0;
+	int seen = 0;
+	int rc = svc_run_due_wall(done, &seen, db, now,
+				  "SELECT tenant_id, livemode, id, collection_due_at FROM invoices"
+				  " WHERE test_clock IS NULL AND collection_due_at IS NOT NULL"
+				  " AND status = 'open' AND collection_due_at <= $1"
+				  " ORDER BY collection_due_at LIMIT $2", SVC_COLLECTION_BATCH,
+				  collect_one, NULL, e);
+	if (rc == 0 && seen == SVC_COLLECTION_BATCH && *done > 0)
+		*done = SVC_COLLECTION_BATCH;
+	return rc;
 }
 
 /* ---- POST /v1/invoices/:id/pay ------------------------------------------- */

@@ -229,82 +229,24 @@ int svc_subscription_run_due_clock(struct svc *s, const char *clock, int64_t unt
 	}
 }
 
-struct wall_row {
-	char tenant[64];
-	int livemode;
-	char id[64];
-	int64_t due;
-};
-
-struct wall_batch {
-	struct wall_row rows[SVC_RENEWAL_BATCH];
-	size_t n;
-};
-
-static int read_wall(void *ctx, const struct store_row *row)
+/* A subscription's steps due by now, for the wall-clock runner. */
+static int run_one(struct svc *s, const char *id, int64_t now, struct recur_err *e)
 {
-	struct wall_batch *b = ctx;
-	struct wall_row *w = &b->rows[b->n++];
-	snprintf(w->tenant, sizeof(w->tenant), "%s", store_row_text(row, 0, NULL));
-	w->livemode = (int)store_row_int(row, 1);
-	snprintf(w->id, sizeof(w->id), "%s", store_row_text(row, 2, NULL));
-	w->due = store_row_int(row, 3);
-	return b->n >= SVC_RENEWAL_BATCH;
+	return sub_run_due(s, id, now, e);
 }
 
 int svc_subscription_run_due_wall(int *done, struct store *db, int64_t now, struct recur_err *e)
 {
-	struct wall_batch b = { .n = 0 };
-	struct store_val p[] = { SV_INT(now), SV_INT(SVC_RENEWAL_BATCH) };
-	*done = 0;
-	int rc = store_query(db, "SELECT tenant_id, livemode, id, due_at FROM subscriptions"
-			     " WHERE test_clock IS NULL AND due_at IS NOT NULL AND due_at <= $1"
-			     " ORDER BY due_at LIMIT $2", p, 2, read_wall, &b, e);
-	if (rc < 0 || b.n == 0)
-		return rc;
-	/*
-	 * One transaction for the batch, a savepoint per subscription. A commit
-	 * per subscription made the billing run wait on one fsync per renewal
-	 * (synchronous=FULL); a batch pays one. Each subscription still runs in
-	 * its own savepoint, so a failing one is rolled back alone: the batch
-	 * commits everything before it and reports its error, exactly what one
-	 * transaction per subscription gave. Exactly-once does not depend on
-	 * this: the invoice's dedupe key is unique. The price: the batch holds
-	 * the write lock while it runs (about half a second for 500 renewals in
-	 * docs/benchmarks.md), and request writers wait on the busy timeout; 100
-	 * per transaction held it a fifth as long but renewed a quarter slower.
-	 */
-	if ((rc = store_begin(db, e)) < 0)
-		return rc;
-	struct recur_err step_err;
-	int step_rc = 0, ok = 0;
 	/* Renewals read prices and products and never write them: one read per batch. */
 	struct svc_cache *cache = svc_cache_new();
-	for (size_t i = 0; i < b.n; i++) {
-		struct svc s = { .db = db, .scope = { .tenant = b.rows[i].tenant,
-						      .livemode = b.rows[i].livemode },
-				 .now = now, .cache = cache };
-		err_clear(&step_err);
-		step_rc = svc_begin(&s, &step_err);
-		if (step_rc >= 0)
-			step_rc = sub_run_due(&s, b.rows[i].id, now, &step_err);
-		step_rc = svc_finish(&s, step_rc, &step_err);
-		if (step_rc < 0)
-			break;
-		ok++;
-	}
+	int seen = 0;
+	int rc = svc_run_due_wall(done, &seen, db, now,
+				  "SELECT tenant_id, livemode, id, due_at FROM subscriptions"
+				  " WHERE test_clock IS NULL AND due_at IS NOT NULL AND due_at <= $1"
+				  " ORDER BY due_at LIMIT $2", SVC_RENEWAL_BATCH, run_one, cache, e);
 	svc_cache_free(cache);
-	if ((rc = store_commit(db, e)) < 0) {
-		/* Nothing of the batch is kept; a failed step is the likelier cause. */
-		store_rollback(db);
-		if (step_rc < 0)
-			*e = step_err;
-		return step_rc < 0 ? step_rc : rc;
-	}
-	*done = ok;
-	if (step_rc < 0) {
-		*e = step_err;
-		return step_rc;
-	}
-	return 0;
+	/* A full batch that made progress may have more behind it: say so even if a step failed. */
+	if (rc == 0 && seen == SVC_RENEWAL_BATCH && *done > 0)
+		*done = SVC_RENEWAL_BATCH;
+	return rc;
 }

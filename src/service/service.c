@@ -1,5 +1,6 @@
 #include "service/service.h"
 #include "core/ids.h"
+#include "core/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,4 +165,67 @@ int svc_get(json_t **out, struct svc *s, const struct store_table *t, const char
 	    struct recur_err *e)
 {
 	return store_obj_get(out, s->db, t, &s->scope, id, e);
+}
+
+struct due_row {
+	char tenant[64];
+	int livemode;
+	char id[64];
+};
+
+struct due_batch {
+	struct due_row rows[SVC_DUE_BATCH_MAX];
+	size_t n, cap;
+};
+
+static int read_due(void *ctx, const struct store_row *row)
+{
+	struct due_batch *b = ctx;
+	struct due_row *w = &b->rows[b->n++];
+	snprintf(w->tenant, sizeof(w->tenant), "%s", store_row_text(row, 0, NULL));
+	w->livemode = (int)store_row_int(row, 1);
+	snprintf(w->id, sizeof(w->id), "%s", store_row_text(row, 2, NULL));
+	return b->n >= b->cap;
+}
+
+int svc_run_due_wall(int *done, int *seen, struct store *db, int64_t now, const char *sql,
+		     int batch, svc_due_step_fn step, struct svc_cache *cache, struct recur_err *e)
+{
+	static _Thread_local struct due_batch b; /* 64 KiB: not on the stack */
+	struct store_val p[] = { SV_INT(now), SV_INT(batch) };
+	int rc;
+	*done = *seen = 0;
+	b.n = 0;
+	b.cap = batch > 0 && batch <= SVC_DUE_BATCH_MAX ? (size_t)batch : SVC_DUE_BATCH_MAX;
+	if ((rc = store_query(db, sql, p, 2, read_due, &b, e)) < 0 || b.n == 0)
+		return rc < 0 ? rc : 0;
+	*seen = (int)b.n;
+	/*
+	 * One transaction for the batch pays one fsync instead of one per object
+	 * (synchronous=FULL); exactly-once does not depend on it (dedupe keys and
+	 * attempt numbers are unique in the schema).
+	 */
+	if ((rc = store_begin(db, e)) < 0)
+		return rc;
+	for (size_t i = 0; i < b.n; i++) {
+		struct svc s = { .db = db, .scope = { .tenant = b.rows[i].tenant,
+						      .livemode = b.rows[i].livemode },
+				 .now = now, .cache = cache };
+		struct recur_err step_err;
+		err_clear(&step_err);
+		int step_rc = svc_begin(&s, &step_err);
+		if (step_rc >= 0)
+			step_rc = step(&s, b.rows[i].id, now, &step_err);
+		if (svc_finish(&s, step_rc, &step_err) < 0) {
+			log_warn("due work of %s (%s) failed, the others go on: %s", b.rows[i].id,
+				 b.rows[i].tenant, step_err.message);
+			continue;
+		}
+		(*done)++;
+	}
+	if ((rc = store_commit(db, e)) < 0) {
+		store_rollback(db);
+		*done = 0;
+	}
+	return rc;
 }

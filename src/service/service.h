@@ -77,6 +77,22 @@ int svc_update_object(json_t **out, struct svc *s, const struct store_table *t,
 		      const json_t *before, const json_t *obj, svc_present_fn present,
 		      struct recur_err *e);
 
+/* One step of due work for one object, inside its own savepoint. */
+typedef int (*svc_due_step_fn)(struct svc *s, const char *id, int64_t now, struct recur_err *e);
+
+#define SVC_DUE_BATCH_MAX 500
+
+/*
+ * The wall clock's due work: sql selects (tenant_id, livemode, id, due) of up to
+ * $2 rows due at or before $1, across tenants. All run in one transaction, each
+ * in its own savepoint with its tenant's scope: a step that fails is rolled back
+ * alone, logged, and the others still commit, so one broken object never holds
+ * up everybody's renewals. *done counts the steps that succeeded; *seen the rows
+ * taken (call again while it equals batch). cache may be NULL.
+ */
+int svc_run_due_wall(int *done, int *seen, struct store *db, int64_t now, const char *sql,
+		     int batch, svc_due_step_fn step, struct svc_cache *cache, struct recur_err *e);
+
 /* A cache for struct svc's cache field; svc_cache_free accepts NULL. */
 struct svc_cache *svc_cache_new(void);
 void svc_cache_free(struct svc_cache *c);
