@@ -40,11 +40,11 @@ run: build
 
 bench: build
 	@bench/run.sh $(BUILD)/recur
-	@bench/billing.sh $(BUILD)
+	@sh bench/billing.sh $(BUILD)
 
 # The billing run alone (BENCH_BILLING_N="10000" for a quick one).
 bench-billing: build
-	@bench/billing.sh $(BUILD)
+	@sh bench/billing.sh $(BUILD)
 
 # Line coverage of the unit tests, per layer; the billing core must stay >= 95 %.
 coverage: deps

@@ -11,9 +11,9 @@
 # Knobs (environment):
 #   BENCH_BILLING_N="10000 100000 1000000"   the sizes; the three show how cost
 #                                            grows with N. 1000000 takes about
-#                                            half an hour on a 2-core VM.
+#                                            40 minutes on a 2-core VM.
 #   BENCH_BILLING_DIR=DIR                    where the databases go (default
-#                                            $TMPDIR or /tmp; ~10 GB at 1M)
+#                                            $TMPDIR or /tmp; ~35 GB at 1M)
 #   BENCH_BILLING_ARGS="-F"                  extra flags (-F: no floor, -k: keep)
 set -eu
 

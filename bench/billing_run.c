@@ -65,7 +65,9 @@
 #define UNIT_AMOUNT 1500
 #define GEN_TX 20000             /* clones per generation transaction */
 #define MAX_COLS 64
-#define MAX_SUBST 8
+#define MAX_SUBST 64
+#define MAX_TEMPLATE 64      /* rows in a template: setup's, or one renewal's */
+#define MAX_OLD 80           /* ids substituted in them */
 
 /*
  * The floor's pragmas: those src/store/sqlite.c sets on every connection, and
@@ -204,6 +206,7 @@ struct tcol {
 
 struct trow {
 	char table[64];
+	int64_t rowid; /* where it was loaded from, when that matters */
 	struct tcol cols[MAX_COLS];
 	int ncols;
 	sqlite3_stmt *insert;
@@ -382,42 +385,154 @@ static void setup_template(struct setup *out, const char *url)
 
 /* ---- the clones ---------------------------------------------------------- */
 
-enum { ID_CUS, ID_SUB, ID_SI, ID_IN, ID_IL, ID_NUMBER, N_IDS };
+/*
+ * A set of template rows and the ids they carry: old[i] is replaced by ids[i]
+ * in every text column of every row, ids[nold] is the invoice number (bound
+ * whole to invoices.number: its length varies), and each row is inserted
+ * with its table's statement.
+ */
+struct tset {
+	struct trow rows[MAX_TEMPLATE];
+	int n;
+	char old[MAX_OLD][IDS_MAX];
+	char prefix[MAX_OLD][IDS_MAX]; /* of old[i]: a new id gets the same */
+	int nold;
+};
+
+static int tset_old(struct tset *t, const char *id)
+{
+	for (int i = 0; i < t->nold; i++)
+		if (strcmp(t->old[i], id) == 0)
+			return i;
+	if (t->nold >= MAX_OLD)
+		die("too many ids in a template");
+	snprintf(t->old[t->nold], IDS_MAX, "%s", id);
+	const char *us = strrchr(id, '_');
+	snprintf(t->prefix[t->nold], IDS_MAX, "%.*s", us ? (int)(us - id) : 0, id);
+	return t->nold++;
+}
+
+/* Adds row rowid of table; its "id" becomes one of the set's ids. */
+static void tset_add(struct tset *t, sqlite3 *db, const char *table, int64_t rowid)
+{
+	char arg[32];
+	if (t->n >= MAX_TEMPLATE)
+		die("too many rows in a template");
+	snprintf(arg, sizeof(arg), "%lld", (long long)rowid);
+	trow_load(&t->rows[t->n], db, table, "rowid = CAST(? AS INTEGER)", arg);
+	for (int i = 0; i < t->rows[t->n].ncols; i++)
+		if (strcmp(t->rows[t->n].cols[i].name, "id") == 0 &&
+		    sqlite3_value_type(t->rows[t->n].cols[i].value) == SQLITE_TEXT)
+			tset_old(t, (const char *)sqlite3_value_text(t->rows[t->n].cols[i].value));
+	t->n++;
+}
+
+/* Finds the ids in the rows and prepares their inserts on db. */
+static void tset_prepare(struct tset *t, sqlite3 *db)
+{
+	const char *old[MAX_OLD];
+	for (int i = 0; i < t->nold; i++)
+		old[i] = t->old[i];
+	for (int r = 0; r < t->n; r++) {
+		if (strcmp(t->rows[r].table, "invoices") == 0)
+			trow_col(&t->rows[r], "number")->override = t->nold;
+		trow_find_ids(&t->rows[r], old, t->nold);
+		trow_prepare_insert(&t->rows[r], db);
+	}
+}
+
+/* Fresh ids, of the same kinds, for the set's ids (buf: nold + 1 buffers). */
+static void tset_fresh(struct tset *t, char (*buf)[IDS_MAX + 32])
+{
+	for (int i = 0; i < t->nold; i++)
+		ids_new(buf[i], IDS_MAX, t->prefix[i]);
+}
+
+/* Inserts every row with ids[i] in place of old[i] (ids[nold]: the number). */
+static void tset_write(struct tset *t, sqlite3 *db, const char *const *ids)
+{
+	for (int r = 0; r < t->n; r++)
+		trow_insert(&t->rows[r], db, ids);
+}
+
+static void tset_free(struct tset *t)
+{
+	for (int r = 0; r < t->n; r++)
+		trow_free(&t->rows[r]);
+}
+
+/* The tables whose rows are objects (they have a seq), but events. */
+static int object_tables(char (*names)[64], int max, sqlite3 *db)
+{
+	sqlite3_stmt *st = raw_prepare(db, "SELECT m.name FROM sqlite_master m WHERE m.type ="
+				       " 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name !="
+				       " 'events' AND EXISTS (SELECT 1 FROM pragma_table_info(m.name)"
+				       " WHERE name = 'seq') ORDER BY m.rowid");
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW && n < max)
+		snprintf(names[n++], 64, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * The template: every object row that names the template customer or
+ * subscription, or names a row that does (its item, first invoice, line,
+ * ledger entries, ...), found to a fixed point. Events are not cloned: they
+ * only append, and N copies of the setup's events would double the setup.
+ */
+static void template_rows(struct tset *t, sqlite3 *db, const struct setup *st)
+{
+	char tables[64][64];
+	int nt = object_tables(tables, 64, db);
+	tset_old(t, st->customer);
+	tset_old(t, st->subscription);
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (int i = 0; i < nt; i++) {
+			char sql[160];
+			snprintf(sql, sizeof(sql), "SELECT rowid, * FROM \"%s\"", tables[i]);
+			sqlite3_stmt *q = raw_prepare(db, sql);
+			while (sqlite3_step(q) == SQLITE_ROW) {
+				int64_t rowid = sqlite3_column_int64(q, 0);
+				bool taken = false, names = false;
+				for (int r = 0; r < t->n && !taken; r++)
+					taken = strcmp(t->rows[r].table, tables[i]) == 0 &&
+						t->rows[r].rowid == rowid;
+				for (int c = 1; c < sqlite3_column_count(q) && !taken && !names; c++) {
+					const char *text = (const char *)sqlite3_column_text(q, c);
+					for (int k = 0; text && k < t->nold && !names; k++)
+						names = strstr(text, t->old[k]) != NULL;
+				}
+				if (!taken && names) {
+					tset_add(t, db, tables[i], rowid);
+					t->rows[t->n - 1].rowid = rowid;
+					grew = true;
+				}
+			}
+			sqlite3_finalize(q);
+		}
+	}
+}
 
 static void generate(const char *path, const struct setup *st, long n)
 {
 	/* Not measured, and in a child: no durability, and a cache that holds the indexes. */
 	sqlite3 *db = raw_open(path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
 				     " PRAGMA cache_size=-1048576;");
-	struct trow rows[5];
-	const char *prefix[] = { "cus", "sub", "si", "in", "il" };
-	trow_load(&rows[0], db, "customers", "id = ?", st->customer);
-	trow_load(&rows[1], db, "subscriptions", "id = ?", st->subscription);
-	trow_load(&rows[2], db, "subscription_items", "subscription = ?", st->subscription);
-	trow_load(&rows[3], db, "invoices", "subscription = ?", st->subscription);
-	char inv[IDS_MAX];
-	snprintf(inv, sizeof(inv), "%s", trow_text(&rows[3], "id"));
-	trow_load(&rows[4], db, "invoice_lines", "invoice = ?", inv);
-	const char *old[N_IDS] = { st->customer, st->subscription, trow_text(&rows[2], "id"),
-				   inv, trow_text(&rows[4], "id"), NULL };
-	/* The number is not an id: it grows in length, so it is bound whole. */
-	trow_col(&rows[3], "number")->override = ID_NUMBER;
-	for (int i = 0; i < 5; i++) {
-		trow_find_ids(&rows[i], old, ID_NUMBER);
-		trow_prepare_insert(&rows[i], db);
-	}
-	char idbuf[N_IDS][IDS_MAX];
-	const char *ids[N_IDS];
-	for (int i = 0; i < N_IDS; i++)
-		ids[i] = idbuf[i];
+	static struct tset t;
+	template_rows(&t, db, st);
+	tset_prepare(&t, db);
+	static char buf[MAX_OLD + 1][IDS_MAX + 32];
+	const char *ids[MAX_OLD + 1];
+	for (int i = 0; i <= MAX_OLD; i++)
+		ids[i] = buf[i];
 	raw_exec(db, "BEGIN");
 	for (long k = 1; k < n; k++) {
-		for (int i = 0; i < ID_NUMBER; i++)
-			ids_new(idbuf[i], IDS_MAX, prefix[i]);
 		/* The template's first invoice took RCR-0001. */
-		snprintf(idbuf[ID_NUMBER], IDS_MAX, "RCR-%04ld", k + 1);
-		for (int i = 0; i < 5; i++)
-			trow_insert(&rows[i], db, ids);
+		snprintf(buf[t.nold], sizeof(buf[t.nold]), "RCR-%04ld", k + 1);
+		tset_fresh(&t, buf);
+		tset_write(&t, db, ids);
 		if (k % GEN_TX == 0) {
 			raw_exec(db, "COMMIT");
 			raw_exec(db, "BEGIN");
@@ -427,8 +542,7 @@ static void generate(const char *path, const struct setup *st, long n)
 	snprintf(sql, sizeof(sql), "UPDATE invoice_number_sequences SET next_number = %ld", n + 1);
 	raw_exec(db, sql);
 	raw_exec(db, "COMMIT");
-	for (int i = 0; i < 5; i++)
-		trow_free(&rows[i]);
+	tset_free(&t);
 	raw_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 	sqlite3_close(db);
 }
@@ -514,6 +628,7 @@ struct counts {
 	int n;
 	char table[MAX_TABLES][48];
 	int64_t rows[MAX_TABLES];
+	int64_t max_rowid[MAX_TABLES];
 };
 
 static void count_rows(struct counts *c, const char *path)
@@ -523,10 +638,18 @@ static void count_rows(struct counts *c, const char *path)
 					   " AND name NOT LIKE 'sqlite_%' ORDER BY name");
 	memset(c, 0, sizeof(*c));
 	while (sqlite3_step(st) == SQLITE_ROW && c->n < MAX_TABLES) {
-		char sql[128];
+		char sql[160];
 		snprintf(c->table[c->n], sizeof(c->table[c->n]), "%s", sqlite3_column_text(st, 0));
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", c->table[c->n]);
 		c->rows[c->n] = raw_int(db, sql);
+		/* tables without a rowid have no max; the floor copies only object tables */
+		snprintf(sql, sizeof(sql), "SELECT coalesce(max(rowid), 0) FROM \"%s\"",
+			 c->table[c->n]);
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			c->max_rowid[c->n] = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
 		c->n++;
 	}
 	sqlite3_finalize(st);
@@ -539,11 +662,8 @@ struct floor_ctx {
 	const char *run_path;   /* the renewed database: where the rows are copied from */
 	const char *floor_path; /* the copy of the database before the run */
 	const char *tenant;
-	const char *inv_seq0; /* the highest invoice and event seq before the run */
-	const char *evt_seq0;
+	const struct counts *before, *after;
 	long n;
-	int lines;  /* invoice lines per renewal */
-	int events; /* events per renewal */
 };
 
 struct floor_result {
@@ -558,49 +678,70 @@ static void floor_run(void *vctx, void *vres)
 {
 	const struct floor_ctx *f = vctx;
 	struct floor_result *r = vres;
+	static struct tset t;
 	memset(r, 0, sizeof(*r));
-	/* The rows to write: the run's first renewal, as it wrote them. */
+	/*
+	 * The rows to write: those the run's first renewal inserted, as it wrote
+	 * them: in every object table that grew by k rows per renewal, the first
+	 * k after the run began.
+	 */
 	sqlite3 *src = raw_open(f->run_path, "PRAGMA query_only=1;");
-	struct trow inv, line[4], ev[8];
-	if (f->lines > 4 || f->events > 8)
-		die("more lines or events per renewal than the floor copies");
-	trow_load(&inv, src, "invoices", "seq > CAST(?1 AS INTEGER) ORDER BY seq LIMIT 1",
-		  f->inv_seq0);
-	char inv_id[IDS_MAX];
-	snprintf(inv_id, sizeof(inv_id), "%s", trow_text(&inv, "id"));
-	for (int i = 0; i < f->lines; i++) {
-		char where[160];
-		snprintf(where, sizeof(where), "invoice = ? ORDER BY seq LIMIT 1 OFFSET %d", i);
-		trow_load(&line[i], src, "invoice_lines", where, inv_id);
+	char tables[64][64];
+	int nt = object_tables(tables, 64, src);
+	for (int i = 0; i < nt; i++) {
+		int64_t d = 0, rowid0 = 0;
+		for (int a = 0; a < f->after->n; a++)
+			if (strcmp(f->after->table[a], tables[i]) == 0)
+				d = f->after->rows[a];
+		for (int b = 0; b < f->before->n; b++)
+			if (strcmp(f->before->table[b], tables[i]) == 0) {
+				d -= f->before->rows[b];
+				rowid0 = f->before->max_rowid[b];
+			}
+		if (d <= 0)
+			continue;
+		char sql[200];
+		snprintf(sql, sizeof(sql), "SELECT rowid FROM \"%s\" WHERE rowid > %lld ORDER BY rowid"
+			 " LIMIT %lld", tables[i], (long long)rowid0, (long long)(d / f->n));
+		sqlite3_stmt *q = raw_prepare(src, sql);
+		while (sqlite3_step(q) == SQLITE_ROW)
+			tset_add(&t, src, tables[i], sqlite3_column_int64(q, 0));
+		sqlite3_finalize(q);
 	}
-	/* The events of the first renewal: the first the run appended. */
-	for (int i = 0; i < f->events; i++) {
-		char where[160];
-		snprintf(where, sizeof(where), "seq > CAST(? AS INTEGER) ORDER BY seq LIMIT 1"
-			 " OFFSET %d", i);
-		trow_load(&ev[i], src, "events", where, f->evt_seq0);
+	/* the events too: renewals append them like any other row */
+	for (int b = 0; b < f->before->n; b++) {
+		if (strcmp(f->before->table[b], "events") != 0)
+			continue;
+		for (int a = 0; a < f->after->n; a++) {
+			if (strcmp(f->after->table[a], "events") != 0)
+				continue;
+			int64_t d = f->after->rows[a] - f->before->rows[b];
+			char sql[200];
+			snprintf(sql, sizeof(sql), "SELECT rowid FROM events WHERE rowid > %lld ORDER BY"
+				 " rowid LIMIT %lld", (long long)f->before->max_rowid[b],
+				 (long long)(d / f->n));
+			sqlite3_stmt *q = raw_prepare(src, sql);
+			while (sqlite3_step(q) == SQLITE_ROW)
+				tset_add(&t, src, "events", sqlite3_column_int64(q, 0));
+			sqlite3_finalize(q);
+		}
 	}
+	/* the subscription and customer the first renewal billed: named by its invoice */
+	char sub0[IDS_MAX] = "", cus0[IDS_MAX] = "", inv0[IDS_MAX] = "";
+	for (int i = 0; i < t.n; i++)
+		if (strcmp(t.rows[i].table, "invoices") == 0) {
+			snprintf(sub0, sizeof(sub0), "%s", trow_text(&t.rows[i], "subscription"));
+			snprintf(cus0, sizeof(cus0), "%s", trow_text(&t.rows[i], "customer"));
+			snprintf(inv0, sizeof(inv0), "%s", trow_text(&t.rows[i], "id"));
+		}
+	if (!sub0[0])
+		die("the floor found no invoice in the first renewal's rows");
+	int sub_at = tset_old(&t, sub0), cus_at = tset_old(&t, cus0), inv_at = tset_old(&t, inv0);
 	sqlite3_close(src);
 
 	const char *pragmas = getenv("BENCH_FLOOR_PRAGMAS");
 	sqlite3 *db = raw_open(f->floor_path, pragmas && *pragmas ? pragmas : STORE_PRAGMAS);
-	enum { F_IN, F_IL, F_SUB, F_CUS, F_NUMBER, F_DEDUPE, F_EVT, N_F };
-	trow_col(&inv, "id")->override = F_IN;
-	trow_col(&inv, "customer")->override = F_CUS;
-	trow_col(&inv, "subscription")->override = F_SUB;
-	trow_col(&inv, "number")->override = F_NUMBER;
-	trow_col(&inv, "dedupe_key")->override = F_DEDUPE;
-	trow_prepare_insert(&inv, db);
-	for (int i = 0; i < f->lines; i++) {
-		trow_col(&line[i], "id")->override = F_IL;
-		trow_col(&line[i], "invoice")->override = F_IN;
-		trow_col(&line[i], "subscription")->override = F_SUB;
-		trow_prepare_insert(&line[i], db);
-	}
-	for (int i = 0; i < f->events; i++) {
-		trow_col(&ev[i], "id")->override = F_EVT;
-		trow_prepare_insert(&ev[i], db);
-	}
+	tset_prepare(&t, db);
 	char sql[512];
 	snprintf(sql, sizeof(sql), "SELECT id, customer FROM subscriptions WHERE test_clock IS NULL"
 		 " AND due_at IS NOT NULL AND due_at <= ?1 ORDER BY due_at LIMIT %d",
@@ -617,9 +758,9 @@ static void floor_run(void *vctx, void *vres)
 					" RETURNING next_number - 1");
 	sqlite3_stmt *begin = raw_prepare(db, "BEGIN IMMEDIATE");
 	sqlite3_stmt *commit = raw_prepare(db, "COMMIT");
-	char buf[N_F][IDS_MAX + 32];
-	const char *ids[N_F];
-	for (int i = 0; i < N_F; i++)
+	static char buf[MAX_OLD + 1][IDS_MAX + 32];
+	const char *ids[MAX_OLD + 1];
+	for (int i = 0; i <= MAX_OLD; i++)
 		ids[i] = buf[i];
 	struct { char sub[IDS_MAX], cus[IDS_MAX]; } *batch = malloc(sizeof(*batch) * SVC_RENEWAL_BATCH);
 
@@ -641,30 +782,19 @@ static void floor_run(void *vctx, void *vres)
 			sqlite3_bind_text(num, 1, f->tenant, -1, SQLITE_STATIC);
 			if (sqlite3_step(num) != SQLITE_ROW)
 				die("number: %s", sqlite3_errmsg(db));
-			snprintf(buf[F_NUMBER], sizeof(buf[F_NUMBER]), "RCR-%04lld",
+			snprintf(buf[t.nold], sizeof(buf[t.nold]), "RCR-%04lld",
 				 (long long)sqlite3_column_int64(num, 0));
 			sqlite3_reset(num);
-			ids_new(buf[F_IN], IDS_MAX, "in");
-			snprintf(buf[F_SUB], sizeof(buf[F_SUB]), "%s", batch[k].sub);
-			snprintf(buf[F_CUS], sizeof(buf[F_CUS]), "%s", batch[k].cus);
-			snprintf(buf[F_DEDUPE], sizeof(buf[F_DEDUPE]), "cycle:%s:%lld", batch[k].sub,
-				 (long long)T1);
-			trow_insert(&inv, db, ids);
-			r->rows++;
-			for (int i = 0; i < f->lines; i++) {
-				ids_new(buf[F_IL], IDS_MAX, "il");
-				trow_insert(&line[i], db, ids);
-				r->rows++;
-			}
-			for (int i = 0; i < f->events; i++) {
-				ids_new(buf[F_EVT], IDS_MAX, "evt");
-				trow_insert(&ev[i], db, ids);
-				r->rows++;
-			}
+			/* fresh ids for the new rows, this renewal's subscription and customer */
+			tset_fresh(&t, buf);
+			snprintf(buf[sub_at], sizeof(buf[sub_at]), "%s", batch[k].sub);
+			snprintf(buf[cus_at], sizeof(buf[cus_at]), "%s", batch[k].cus);
+			tset_write(&t, db, ids);
+			r->rows += t.n;
 			sqlite3_bind_text(upd, 1, f->tenant, -1, SQLITE_STATIC);
 			sqlite3_bind_int(upd, 2, 0);
 			sqlite3_bind_text(upd, 3, batch[k].sub, -1, SQLITE_STATIC);
-			sqlite3_bind_text(upd, 4, buf[F_IN], -1, SQLITE_STATIC);
+			sqlite3_bind_text(upd, 4, buf[inv_at], -1, SQLITE_STATIC);
 			sqlite3_bind_int64(upd, 5, T1);
 			sqlite3_bind_int64(upd, 6, T2);
 			raw_step_done(db, upd);
@@ -680,11 +810,7 @@ static void floor_run(void *vctx, void *vres)
 	r->written = written_bytes() - b0;
 	r->maxrss = maxrss_kib();
 	free(batch);
-	trow_free(&inv);
-	for (int i = 0; i < f->lines; i++)
-		trow_free(&line[i]);
-	for (int i = 0; i < f->events; i++)
-		trow_free(&ev[i]);
+	tset_free(&t);
 	sqlite3_finalize(due);
 	sqlite3_finalize(upd);
 	sqlite3_finalize(num);
@@ -811,15 +937,6 @@ int main(int argc, char **argv)
 		copy_file(path, floor_path);
 	struct counts before, after;
 	count_rows(&before, path);
-	char inv_seq0[32], evt_seq0[32];
-	{
-		sqlite3 *raw = raw_open(path, "PRAGMA query_only=1;");
-		snprintf(inv_seq0, sizeof(inv_seq0), "%lld",
-			 (long long)raw_int(raw, "SELECT coalesce(max(seq), 0) FROM invoices"));
-		snprintf(evt_seq0, sizeof(evt_seq0), "%lld",
-			 (long long)raw_int(raw, "SELECT coalesce(max(seq), 0) FROM events"));
-		sqlite3_close(raw);
-	}
 	struct stat sb;
 	stat(path, &sb);
 	printf("setup: %ld subscriptions generated in %.1f s (%.1f s in all), database %.0f MiB\n",
@@ -868,35 +985,25 @@ int main(int argc, char **argv)
 	}
 	count_rows(&after, path);
 
-	/* What one renewal wrote, table by table. */
-	int64_t lines = 0, events = 0, written = 0;
+	/* What one renewal wrote, table by table: the floor writes the same. */
 	char mix[512] = "";
 	size_t ml = 0;
 	for (int i = 0; i < after.n; i++) {
 		int64_t d = after.rows[i] - (i < before.n ? before.rows[i] : 0);
 		if (d == 0)
 			continue;
-		if (strcmp(after.table[i], "invoice_lines") == 0)
-			lines = d;
-		if (strcmp(after.table[i], "events") == 0)
-			events = d;
-		written += d;
+		if (d % n)
+			die("renewals wrote uneven rows: %lld in %s", (long long)d, after.table[i]);
 		ml += (size_t)snprintf(mix + ml, ml < sizeof(mix) ? sizeof(mix) - ml : 0,
-				       "%s%s +%.2f", ml ? ", " : "", after.table[i], (double)d / (double)n);
+				       "%s%s +%lld", ml ? ", " : "", after.table[i], (long long)(d / n));
 	}
-	if (lines % n || events % n)
-		die("renewals wrote uneven rows: %lld lines, %lld events", (long long)lines,
-		    (long long)events);
-	/* and each renewal rewrote its subscription and took a number */
-	written += 2 * (int64_t)n;
 
 	/* 3. the storage floor */
 	struct floor_result fr = { 0 };
 	if (with_floor) {
 		struct floor_ctx fc = { .run_path = path, .floor_path = floor_path,
-					.tenant = st.tenant, .inv_seq0 = inv_seq0,
-					.evt_seq0 = evt_seq0, .n = n, .lines = (int)(lines / n),
-					.events = (int)(events / n) };
+					.tenant = st.tenant, .before = &before, .after = &after,
+					.n = n };
 		in_child(floor_run, &fc, &fr, sizeof(fr));
 		if (floor_only)
 			n = (long)fr.renewals;
@@ -932,7 +1039,6 @@ int main(int argc, char **argv)
 	       " wall_s=%.2f\n", n, rate, with_floor ? (double)fr.renewals / fr.wall : 0.0,
 	       with_floor ? rate / ((double)fr.renewals / fr.wall) : 0.0,
 	       (double)run_rss / 1024.0, run_wall);
-	(void)written;
 
 	if (keep) {
 		printf("kept %s\n", dir);
