@@ -2,11 +2,14 @@
 # bench/billing.sh BUILD_DIR - the billing run (make bench, docs/benchmarks.md).
 #
 # Runs BUILD_DIR/bench_billing_run (bench/billing_run.c) once per N: it makes N
-# active monthly subscriptions in a fresh SQLite database, renews them all one
-# period later through the real renewal path (svc_subscription_run_due_wall, as
-# the scheduler calls it), checks the result, and measures in the same run the
-# storage floor (raw sqlite3 writing the same rows) and peak RSS. Each N is a
-# separate process, so one N's memory and caches never flatter another's.
+# active subscriptions in a fresh SQLite database (mixed monthly and yearly,
+# 20 % with a coupon, 30 % with tax, 5 % with a failing card, all paying by
+# card), renews them all at their period end through the real renewal path
+# (svc_subscription_run_due_wall, as the scheduler calls it: invoice, charge
+# through the sandbox gateway, ledger postings), checks the result and the
+# books, and measures in the same run the storage floor (raw sqlite3 writing
+# the same rows) and peak RSS. Each N is a separate process, so one N's memory
+# and caches never flatter another's.
 #
 # Knobs (environment):
 #   BENCH_BILLING_N="10000 100000 1000000"   the sizes; the three show how cost
