@@ -517,17 +517,24 @@ int billing_ledger_post(struct billing_ledger_entry *out, size_t cap, size_t *n_
 		break;
 	case BILLING_LEDGER_REMINDER_FEE:
 	case BILLING_LEDGER_LATE_INTEREST:
+	case BILLING_LEDGER_REMINDER_FEES_VOIDED:
+	case BILLING_LEDGER_LATE_INTEREST_VOIDED: {
+		bool charged = ev->type == BILLING_LEDGER_REMINDER_FEE ||
+			       ev->type == BILLING_LEDGER_LATE_INTEREST;
+		bool fee = ev->type == BILLING_LEDGER_REMINDER_FEE ||
+			   ev->type == BILLING_LEDGER_REMINDER_FEES_VOIDED;
 		if (!charge_ok(ev)) {
 			rc = fail(e, RECUR_EINVAL, "A fee or interest needs an amount > 0 in "
 				  "range and a seq >= 1");
 			break;
 		}
-		put(&p, BILLING_LEDGER_RECEIVABLES, ev->customer, true, ev->charge.amount,
+		/* Charged: Dr receivables / Cr fees or interest; voided: the mirror. */
+		put(&p, BILLING_LEDGER_RECEIVABLES, ev->customer, charged, ev->charge.amount,
 		    BILLING_LEDGER_NO_RATE);
-		put(&p, ev->type == BILLING_LEDGER_REMINDER_FEE ? BILLING_LEDGER_FEES :
-		    BILLING_LEDGER_INTEREST, NULL, false, ev->charge.amount,
-		    BILLING_LEDGER_NO_RATE);
+		put(&p, fee ? BILLING_LEDGER_FEES : BILLING_LEDGER_INTEREST, NULL, !charged,
+		    ev->charge.amount, BILLING_LEDGER_NO_RATE);
 		break;
+	}
 	case BILLING_LEDGER_WRITE_OFF:
 		rc = post_write_off(&p, ev, true, e);
 		break;
@@ -579,7 +586,9 @@ int billing_ledger_source(char *buf, size_t cap, const struct billing_ledger_eve
 		buf[0] = '\0';
 	if (!id_ok(id))
 		return fail(e, RECUR_EINVAL, "A ledger event needs the id of its source object");
-	if ((ev->type == BILLING_LEDGER_REMINDER_FEE || ev->type == BILLING_LEDGER_LATE_INTEREST) &&
+	if ((ev->type == BILLING_LEDGER_REMINDER_FEE || ev->type == BILLING_LEDGER_LATE_INTEREST ||
+	     ev->type == BILLING_LEDGER_REMINDER_FEES_VOIDED ||
+	     ev->type == BILLING_LEDGER_LATE_INTEREST_VOIDED) &&
 	    ev->charge.seq < 1)
 		return fail(e, RECUR_EINVAL, "A fee or interest needs a seq >= 1");
 	if (!buf || cap == 0)
@@ -600,6 +609,14 @@ int billing_ledger_source(char *buf, size_t cap, const struct billing_ledger_eve
 		break;
 	case BILLING_LEDGER_LATE_INTEREST:
 		n = snprintf(buf, cap, "invoice:%s:interest:%lld", id, (long long)ev->charge.seq);
+		break;
+	case BILLING_LEDGER_REMINDER_FEES_VOIDED:
+		n = snprintf(buf, cap, "invoice:%s:reminder:voided:%lld", id,
+			     (long long)ev->charge.seq);
+		break;
+	case BILLING_LEDGER_LATE_INTEREST_VOIDED:
+		n = snprintf(buf, cap, "invoice:%s:interest:voided:%lld", id,
+			     (long long)ev->charge.seq);
 		break;
 	case BILLING_LEDGER_PAYMENT:
 		n = snprintf(buf, cap, "payment:%s", id);

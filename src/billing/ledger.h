@@ -89,6 +89,8 @@
  *   invoice uncollectible    invoice:<in_id>:uncollectible
  *   reminder fee n           invoice:<in_id>:reminder:<n>
  *   late interest n          invoice:<in_id>:interest:<n>
+ *   fees voided              invoice:<in_id>:reminder:voided:1
+ *   interest voided          invoice:<in_id>:interest:voided:1
  *   payment                  payment:<pi_or_bank_id>
  *   write-off recovered      payment:<pi_or_bank_id>:recovery
  *   unmatched payment        unmatched_payment:<id>:received
@@ -193,6 +195,9 @@ enum billing_ledger_event_type {
 	BILLING_LEDGER_CREDIT_NOTE_VOIDED,
 	BILLING_LEDGER_REMINDER_FEE,
 	BILLING_LEDGER_LATE_INTEREST,
+	/* A voided invoice's fees and interest taken back (the void itself takes the sale). */
+	BILLING_LEDGER_REMINDER_FEES_VOIDED,
+	BILLING_LEDGER_LATE_INTEREST_VOIDED,
 	BILLING_LEDGER_WRITE_OFF,
 	BILLING_LEDGER_WRITE_OFF_RECOVERED,
 	BILLING_LEDGER_BALANCE_ADJUSTMENT
@@ -257,7 +262,12 @@ struct billing_ledger_credit_note {
 	size_t n_revenue;
 };
 
-/* REMINDER_FEE and LATE_INTEREST. */
+/*
+ * REMINDER_FEE and LATE_INTEREST, and their reversals when the invoice is
+ * voided (REMINDER_FEES_VOIDED, LATE_INTEREST_VOIDED: amount is everything
+ * the invoice had charged of the kind; seq must be 1, since an invoice is
+ * voided once).
+ */
 struct billing_ledger_charge {
 	int64_t amount; /* > 0 */
 	int64_t seq;    /* >= 1: the reminder's number, or the interest posting's */

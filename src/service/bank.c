@@ -4,6 +4,7 @@
  */
 #include "service/bank.h"
 #include "billing/payment_reference.h"
+#include "service/payment_reference_settings.h"
 #include "core/ids.h"
 #include "core/money.h"
 #include "formats/camt054.h"
@@ -56,34 +57,59 @@ const struct store_table svc_unmatched_payments_table = {
 	.cols = unmatched_cols, .ncols = sizeof(unmatched_cols) / sizeof(unmatched_cols[0]),
 };
 
-/* The default format: a KID MOD10 of any length (zero-initialised). */
-static const struct billing_payref_format default_format;
+/*
+ * The next number of the tenant's reference sequence, into *n. One sequence
+ * serves every format (migration 012): a later number in any format is a
+ * different string from every earlier one, so changing the format cannot
+ * issue a reference twice.
+ */
+static int next_number(int64_t *n, struct svc *s, struct recur_err *e)
+{
+	struct store_val p[] = { SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode),
+				 SV_TEXT("all") };
+	bool found = false;
+	int rc = store_query_int(n, &found, s->db,
+				 "INSERT INTO payment_reference_sequences (tenant_id, livemode, kind,"
+				 " next_number) VALUES ($1, $2, $3, 2) ON CONFLICT (tenant_id,"
+				 " livemode, kind) DO UPDATE SET next_number ="
+				 " payment_reference_sequences.next_number + 1 RETURNING next_number - 1",
+				 p, 3, e);
+	if (rc < 0)
+		return rc;
+	if (!found || *n < 1)
+		return err_internal(e, "the payment reference sequence returned nothing");
+	return 0;
+}
+
+/* A MOD11 KID without '-' skips about one number in eleven; this many in a row cannot happen. */
+#define PAYREF_SKIPS_MAX 16
 
 int svc_bank_payment_reference(struct svc *s, json_t *inv, struct recur_err *e)
 {
+	struct billing_payref_format f;
 	const char *method = inv_str(inv, "collection_method");
-	const char *kind = billing_payref_kind_name(default_format.kind);
-	struct store_val p[] = { SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode),
-				 SV_TEXT(kind) };
 	char ref[BILLING_PAYREF_SIZE];
 	int64_t n = 0;
-	bool found = false;
 	int rc;
 
 	if (!method || strcmp(method, "send_invoice") != 0 ||
 	    json_is_string(json_object_get(inv, "payment_reference")))
 		return 0;
-	rc = store_query_int(&n, &found, s->db,
-			     "INSERT INTO payment_reference_sequences (tenant_id, livemode, kind,"
-			     " next_number) VALUES ($1, $2, $3, 2) ON CONFLICT (tenant_id,"
-			     " livemode, kind) DO UPDATE SET next_number ="
-			     " payment_reference_sequences.next_number + 1 RETURNING next_number - 1",
-			     p, 3, e);
-	if (rc < 0)
+	if ((rc = svc_payref_format_load(&f, s, e)) < 0)
 		return rc;
-	if (!found || n < 1)
-		return err_internal(e, "the payment reference sequence returned nothing");
-	if ((rc = billing_payref_from_number(ref, sizeof(ref), &default_format, (uint64_t)n, e)) < 0)
+	for (int tries = 0;; tries++) {
+		if ((rc = next_number(&n, s, e)) < 0)
+			return rc;
+		rc = billing_payref_from_number(ref, sizeof(ref), &f, (uint64_t)n, e);
+		if (rc != RECUR_ECONFLICT || tries >= PAYREF_SKIPS_MAX)
+			break;
+	}
+	if (rc == RECUR_EINVAL)
+		/* The counter outgrew a fixed length: the tenant must lengthen it. */
+		return err_invalid(e, "collection_method", "The payment reference format "
+				   "(settings/payment_references) has no room for reference number "
+				   "%lld: lengthen it", (long long)n);
+	if (rc < 0)
 		return rc;
 	json_object_set_new(inv, "payment_reference", json_string(ref));
 	return 0;

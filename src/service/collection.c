@@ -7,6 +7,7 @@
 #include "billing/dunning.h"
 #include "service/customer.h"
 #include "service/dunning_settings.h"
+#include "service/invoice_charges.h"
 #include "service/invoice_internal.h"
 #include "service/ledger.h"
 #include "service/params.h"
@@ -402,19 +403,61 @@ static int final_action(struct svc *s, struct inv_ctx *c, int64_t at, struct rec
 }
 
 /*
+ * Late-payment interest for the days since the invoice's due date (or the
+ * last interest charge) up to `at`, at the policy's rate, on what is still
+ * owed of the sale: min(amount_remaining, amount_due less the charges), so
+ * a partial payment is taken to settle fees and interest first, as Nordic
+ * practice has it, and fees never bear interest. Whole days only; the
+ * remainder of a day counts towards the next charge.
+ */
+static int interest_due(struct svc *s, struct inv_ctx *c, const struct billing_dunning_policy *p,
+			int64_t seq, int64_t at, struct recur_err *e)
+{
+	int64_t from = json_is_integer(json_object_get(c->inv, "late_interest_until"))
+			       ? inv_num(c->inv, "late_interest_until")
+			       : inv_num(c->inv, "due_date");
+	int64_t sale = inv_num(c->inv, "amount_due") - inv_num(c->inv, "reminder_fees") -
+		       inv_num(c->inv, "late_interest");
+	int64_t owed = inv_num(c->inv, "amount_remaining");
+	int64_t amount = 0, days;
+	char what[96];
+	int rc;
+
+	if (p->interest_rate_bps <= 0 || at <= from)
+		return 0;
+	if (owed > sale)
+		owed = sale;
+	if (owed <= 0)
+		return 0;
+	days = (at - from) / 86400;
+	if ((rc = billing_dunning_late_interest(&amount, p, owed, from, at, e)) < 0)
+		return rc;
+	json_object_set_new(c->inv, "late_interest_until", json_integer(from + days * 86400));
+	if (amount <= 0)
+		return 0;
+	snprintf(what, sizeof(what), "Late-payment interest, %lld days at %lld.%02lld %% a year",
+		 (long long)days, (long long)(p->interest_rate_bps / 100),
+		 (long long)(p->interest_rate_bps % 100));
+	return svc_invoice_charge_add(s, c, &(struct svc_invoice_charge){
+					      .kind = SVC_CHARGE_LATE_INTEREST, .amount = amount,
+					      .seq = seq, .period_start = from,
+					      .period_end = from + days * 86400,
+					      .description = what }, at, e);
+}
+
+/*
  * The reminder due at `at`: under a payment stop nothing (the schedule is
- * cleared until the stop is lifted); otherwise reminder n with the policy's
- * fee for the invoice's currency added to what the invoice owes (amount_due
- * and amount_remaining, recur's choice over a fee invoice of its own: the
- * customer pays one reference) and posted as REMINDER_FEE (Dr receivables /
- * Cr fees) under the invoice's id and n, then recur's event invoice.reminder,
- * and the next reminder planned.
+ * cleared until the stop is lifted); otherwise reminder n with the interest
+ * accrued so far and the policy's fee for the invoice's currency added to
+ * the invoice as lines (invoice_charges.h), then recur's event
+ * invoice.reminder, and the next reminder planned.
  */
 static int reminder_due(struct svc *s, struct inv_ctx *c, int64_t at, struct recur_err *e)
 {
 	struct billing_dunning_policy policy;
 	struct billing_dunning_reminder r;
 	const char *id = inv_str(c->inv, "id");
+	int64_t interest_before;
 	bool stop = false;
 	int rc;
 
@@ -428,27 +471,28 @@ static int reminder_due(struct svc *s, struct inv_ctx *c, int64_t at, struct rec
 		plan_nothing(c->inv);
 		return save(s, c, e);
 	}
+	interest_before = inv_num(c->inv, "late_interest");
+	if ((rc = interest_due(s, c, &policy, r.number, at, e)) < 0)
+		return rc;
 	if (r.fee > 0) {
-		struct billing_ledger_event ev = {
-			.type = BILLING_LEDGER_REMINDER_FEE, .id = id,
-			.customer = inv_str(c->inv, "customer"),
-			.charge = { .amount = r.fee, .seq = r.number },
-		};
-		snprintf(ev.currency, sizeof(ev.currency), "%s", inv_str(c->inv, "currency"));
-		if ((rc = svc_ledger_post_at(s, &ev, at, "Reminder fee", e)) < 0)
+		char what[64];
+		snprintf(what, sizeof(what), "Reminder fee (reminder %d)", r.number);
+		rc = svc_invoice_charge_add(s, c, &(struct svc_invoice_charge){
+						    .kind = SVC_CHARGE_REMINDER_FEE, .amount = r.fee,
+						    .seq = r.number, .period_start = at,
+						    .period_end = at, .description = what }, at, e);
+		if (rc < 0)
 			return rc;
-		json_object_set_new(c->inv, "amount_due",
-				    json_integer(inv_num(c->inv, "amount_due") + r.fee));
-		json_object_set_new(c->inv, "amount_remaining",
-				    json_integer(inv_num(c->inv, "amount_remaining") + r.fee));
 	}
 	json_object_set_new(c->inv, "reminders_sent", json_integer(r.number));
 	if ((rc = plan_reminder(s, c->inv, e)) < 0 || (rc = save(s, c, e)) < 0)
 		return rc;
 	json_t *obj = svc_invoice_render(s, c);
-	json_object_set_new(obj, "reminder", json_pack("{s:i, s:I, s:I}", "number", r.number,
-							"fee", (json_int_t)r.fee, "sent_at",
-							(json_int_t)at));
+	json_object_set_new(obj, "reminder",
+			    json_pack("{s:i, s:I, s:I, s:I}", "number", r.number, "fee",
+				      (json_int_t)r.fee, "interest",
+				      (json_int_t)(inv_num(c->inv, "late_interest") - interest_before),
+				      "sent_at", (json_int_t)at));
 	rc = svc_event(s, "invoice.reminder", obj, NULL, e);
 	json_decref(obj);
 	return rc;

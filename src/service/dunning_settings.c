@@ -6,6 +6,7 @@
 #include "service/customer.h"
 #include "service/invoice.h"
 #include "service/params.h"
+#include "service/settings_row.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,23 +185,14 @@ static int apply(struct billing_dunning_policy *out, const json_t *p, struct rec
 
 /* ---- the stored row ------------------------------------------------------- */
 
-static int read_text(void *ctx, const struct store_row *row)
-{
-	json_t **out = ctx;
-	*out = json_loads(store_row_text(row, 0, NULL), 0, NULL);
-	return 1;
-}
-
 int svc_dunning_policy_load(struct billing_dunning_policy *out, struct svc *s,
 			    struct recur_err *e)
 {
-	struct store_val p[] = { SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode) };
 	json_t *stored = NULL;
 	int rc;
 
 	billing_dunning_policy_default(out);
-	rc = store_query(s->db, "SELECT policy FROM dunning_settings WHERE tenant_id = $1"
-			 " AND livemode = $2", p, 2, read_text, &stored, e);
+	rc = svc_settings_row_read(&stored, s, "dunning_settings", "policy", e);
 	if (rc < 0)
 		return rc;
 	if (!stored)
@@ -230,7 +222,6 @@ int svc_dunning_settings_update(json_t **out, struct svc *s, const json_t *p,
 	struct billing_dunning_policy policy;
 	size_t n_limits = 0;
 	const struct billing_dunning_limit *limits = billing_dunning_limits_nordic(&n_limits);
-	char *text = NULL;
 	json_t *r = NULL;
 	int rc;
 
@@ -241,21 +232,8 @@ int svc_dunning_settings_update(json_t **out, struct svc *s, const json_t *p,
 	    (rc = billing_dunning_policy_check(&policy, limits, n_limits, e)) < 0)
 		goto done;
 	r = render(&policy, s->scope.livemode);
-	text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text) {
-		rc = err_internal(e, "out of memory");
-		goto done;
-	}
-	struct store_val v[] = { SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode),
-				 SV_TEXT(text), SV_INT(s->now) };
-	rc = store_exec(s->db, "INSERT INTO dunning_settings (tenant_id, livemode, policy, updated)"
-			" VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, livemode)"
-			" DO UPDATE SET policy = excluded.policy, updated = excluded.updated",
-			v, 4, e);
-	if (rc >= 0)
-		rc = 0;
+	rc = svc_settings_row_write(s, "dunning_settings", "policy", r, e);
 done:
-	free(text);
 	rc = svc_finish(s, rc, e);
 	if (rc < 0) {
 		json_decref(r);

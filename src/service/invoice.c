@@ -93,6 +93,13 @@ static const struct store_col invoice_cols[] = {
 	{ "dunning_attempts", COL_INT, 0 },
 	{ "reminders_sent", COL_INT, 0 }, /* send_invoice reminders sent (migration 008) */
 	{ "payment_reference", COL_TEXT, 0 }, /* KID for bank transfers (bank.h, migration 009) */
+	/* Stripe's running sums of the invoice's credit notes (credit_note.h, migration 010) */
+	{ "pre_payment_credit_notes_amount", COL_INT, 0 },
+	{ "post_payment_credit_notes_amount", COL_INT, 0 },
+	/* dunning charges on the invoice (collection.c, migration 012) */
+	{ "reminder_fees", COL_INT, 0 },
+	{ "late_interest", COL_INT, 0 },
+	{ "late_interest_until", COL_INT, 0 },
 };
 
 /* Deleted drafts stay as rows: their dedupe_key keeps a renewal from coming back. */
@@ -747,7 +754,7 @@ int svc_invoice_build(struct inv_ctx *c, json_t **items_out, struct svc *s,
 			   "collection_method", send ? "send_invoice" : "charge_automatically",
 			   "currency", spec->currency, "description", spec->description, "footer",
 			   /* Stripe: subscription invoices advance on their own, manual ones not. */
-			   "auto_advance", strcmp(spec->billing_reason, "manual") != 0,
+			   "auto_advance", strcmp(spec->billing_reason, "manual") != 0 && !spec->hold,
 			   "period_start", (json_int_t)spec->period_start,
 			   "period_end", (json_int_t)spec->period_end, "due_date", "effective_at",
 			   "subtotal", (json_int_t)0, "subtotal_excluding_tax", (json_int_t)0,

@@ -68,8 +68,11 @@ static void constants(json_t *r)
 		json_object_set_new(r, nulls[i], json_null());
 	json_object_set_new(r, "amount_overpaid", json_integer(0));
 	json_object_set_new(r, "amount_shipping", json_integer(0));
-	json_object_set_new(r, "post_payment_credit_notes_amount", json_integer(0));
-	json_object_set_new(r, "pre_payment_credit_notes_amount", json_integer(0));
+	/* Credit notes keep these sums on the row (credit_note.c); an invoice without any has 0. */
+	if (!json_is_integer(json_object_get(r, "post_payment_credit_notes_amount")))
+		json_object_set_new(r, "post_payment_credit_notes_amount", json_integer(0));
+	if (!json_is_integer(json_object_get(r, "pre_payment_credit_notes_amount")))
+		json_object_set_new(r, "pre_payment_credit_notes_amount", json_integer(0));
 	json_object_set_new(r, "automatic_tax", json_pack("{s:n, s:b, s:n, s:n, s:n}",
 		"disabled_reason", "enabled", 0, "liability", "provider", "status"));
 	json_object_set_new(r, "customer_tax_ids", json_array());
@@ -102,6 +105,16 @@ json_t *svc_invoice_render(struct svc *s, struct inv_ctx *c)
 	/* recur's KID for bank transfers (bank.h): shown only on invoices that have one. */
 	if (!json_is_string(json_object_get(r, "payment_reference")))
 		json_object_del(r, "payment_reference");
+	/* recur's dunning charges (collection.c): shown once an invoice has any. */
+	json_object_del(r, "late_interest_until");
+	if (!json_is_integer(json_object_get(r, "reminder_fees")) &&
+	    !json_is_integer(json_object_get(r, "late_interest"))) {
+		json_object_del(r, "reminder_fees");
+		json_object_del(r, "late_interest");
+	} else {
+		json_object_set_new(r, "reminder_fees", json_integer(inv_num(c->inv, "reminder_fees")));
+		json_object_set_new(r, "late_interest", json_integer(inv_num(c->inv, "late_interest")));
+	}
 	json_object_set_new(r, "object", json_string("invoice"));
 	json_object_set_new(r, "livemode", json_boolean(s->scope.livemode));
 	constants(r);

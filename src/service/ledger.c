@@ -33,6 +33,8 @@ static const char *default_description(enum billing_ledger_event_type t)
 	case BILLING_LEDGER_CREDIT_NOTE_VOIDED: return "Credit note voided";
 	case BILLING_LEDGER_REMINDER_FEE: return "Reminder fee";
 	case BILLING_LEDGER_LATE_INTEREST: return "Late-payment interest";
+	case BILLING_LEDGER_REMINDER_FEES_VOIDED: return "Reminder fees voided";
+	case BILLING_LEDGER_LATE_INTEREST_VOIDED: return "Late-payment interest voided";
 	case BILLING_LEDGER_WRITE_OFF: return "Invoice written off";
 	case BILLING_LEDGER_WRITE_OFF_RECOVERED: return "Written-off invoice recovered";
 	case BILLING_LEDGER_BALANCE_ADJUSTMENT: return "Balance adjustment";

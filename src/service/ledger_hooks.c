@@ -76,13 +76,19 @@ static int invoice_event(struct billing_ledger_event *ev, struct splits *tax, st
 		return err_internal(e, "invoice %s: balance out of range", inv_str(c->inv, "id"));
 	if ((rc = tax_splits(tax, s, c, e)) < 0)
 		return rc;
+	/*
+	 * Reminder fees and interest are part of total and amount_due once
+	 * charged (collection.c) but not of the sale: they were posted to fees
+	 * and interest, so the sale is what is left without them.
+	 */
+	int64_t charges = inv_num(c->inv, "reminder_fees") + inv_num(c->inv, "late_interest");
 	*ev = (struct billing_ledger_event){
 		.type = type,
 		.id = inv_str(c->inv, "id"),
 		.customer = inv_str(c->inv, "customer"),
 		.invoice = {
-			.total = inv_num(c->inv, "total"),
-			.amount_due = inv_num(c->inv, "amount_due"),
+			.total = inv_num(c->inv, "total") - charges,
+			.amount_due = inv_num(c->inv, "amount_due") - charges,
 			.applied_balance = applied,
 			.tax = tax->v,
 			.n_tax = tax->n,
@@ -128,6 +134,25 @@ static bool written_off(const json_t *inv)
 					       "marked_uncollectible_at"));
 }
 
+/* The reminder fees or interest (column) a voided invoice had charged, taken back. */
+static int charges_voided(struct svc *s, struct inv_ctx *c, enum billing_ledger_event_type type,
+			  const char *column, int64_t at, struct recur_err *e)
+{
+	struct billing_ledger_event ev = {
+		.type = type,
+		.id = inv_str(c->inv, "id"),
+		.customer = inv_str(c->inv, "customer"),
+		.charge = { .amount = inv_num(c->inv, column), .seq = 1 },
+	};
+	int rc;
+
+	if (ev.charge.amount <= 0)
+		return 0;
+	snprintf(ev.currency, sizeof(ev.currency), "%s", inv_str(c->inv, "currency"));
+	rc = svc_ledger_post_at(s, &ev, at, NULL, e);
+	return rc < 0 ? rc : 0;
+}
+
 int svc_ledger_invoice_voided(struct svc *s, struct inv_ctx *c, int64_t at,
 			      struct recur_err *e)
 {
@@ -144,6 +169,11 @@ int svc_ledger_invoice_voided(struct svc *s, struct inv_ctx *c, int64_t at,
 	if (written_off(c->inv) && remaining > 0 &&
 	    (rc = recover(s, c->inv, inv_str(c->inv, "id"), remaining, at,
 			  "Write-off reversed: invoice voided", e)) < 0)
+		return rc;
+	if ((rc = charges_voided(s, c, BILLING_LEDGER_REMINDER_FEES_VOIDED, "reminder_fees", at,
+				 e)) < 0 ||
+	    (rc = charges_voided(s, c, BILLING_LEDGER_LATE_INTEREST_VOIDED, "late_interest", at,
+				 e)) < 0)
 		return rc;
 	if ((rc = invoice_event(&ev, &tax, s, c, BILLING_LEDGER_INVOICE_VOIDED, e)) < 0)
 		return rc;

@@ -114,6 +114,62 @@ test('send_invoice invoices get distinct KID MOD10 payment references', async ()
   assert.equal(c.payment_reference ?? null, null);
 });
 
+// KID MOD11 check character (Nets): weights 2..7 from the right; 11 -> '0', 10 -> '-'.
+function mod11ok(ref) {
+  let sum = 0;
+  const body = ref.slice(0, -1);
+  for (let i = 0; i < body.length; i++) sum += Number(body[body.length - 1 - i]) * (2 + (i % 6));
+  const c = 11 - (sum % 11);
+  return ref.slice(-1) === (c === 11 ? '0' : c === 10 ? '-' : String(c));
+}
+
+test('settings/payment_references: MOD11 KID of a fixed length, then OCR with a length digit', async () => {
+  const w = await world('Referanse AS');
+  const get = () => server.raw('GET', '/v1/settings/payment_references', { key: w.t.secret_key });
+  const set = (body) => server.raw('POST', '/v1/settings/payment_references', { key: w.t.secret_key,
+    body: new URLSearchParams(body).toString() });
+  const def = await get();
+  assert.equal(def.status, 200, def.text);
+  assert.deepEqual(def.json, { object: 'payment_reference_settings', livemode: false, kind: 'kid_mod10',
+    length: 0, length_digit: false, mod11_no_dash: false });
+
+  // Refused, each naming its parameter, and nothing changes.
+  for (const [body, param] of [[{ kind: 'iban' }, 'kind'], [{ length: '1' }, 'length'],
+    [{ length: '26' }, 'length'], [{ length_digit: 'true' }, 'length_digit'],
+    [{ mod11_no_dash: 'true' }, 'mod11_no_dash'], [{ colour: 'red' }, 'colour']]) {
+    const r = await set(body);
+    assert.equal(r.status, 400, JSON.stringify(body) + r.text);
+    assert.equal(r.json.error.param, param, JSON.stringify(body));
+  }
+  assert.deepEqual((await get()).json, def.json);
+
+  const mod11 = await set({ kind: 'kid_mod11', length: '10' });
+  assert.equal(mod11.status, 200, mod11.text);
+  assert.deepEqual((await get()).json, mod11.json);
+  const a = await invoice(w, 10000);
+  const b = await invoice(w, 20000);
+  // Numbers 1 and 2 of the tenant's sequence, zero-padded to 9 digits and the check digit:
+  // 1 x 2 = 2 -> 11 - 2 = 9; 2 x 2 = 4 -> 7.
+  assert.deepEqual([a.payment_reference, b.payment_reference], ['0000000019', '0000000027']);
+  for (const inv of [a, b]) assert.ok(mod11ok(inv.payment_reference), inv.payment_reference);
+
+  // OCR with Bankgirot's length digit: number 3 -> "3", length digit 3, Luhn over "33" -> 1.
+  const ocr = await set({ kind: 'ocr', length: '0', length_digit: 'true' });
+  assert.equal(ocr.status, 200, ocr.text);
+  assert.equal(ocr.json.kind, 'ocr');
+  const c = await invoice(w, 30000);
+  assert.equal(c.payment_reference, '331');
+  assert.ok(mod10ok(c.payment_reference));
+
+  // References issued before the change still match bank payments.
+  const st = await importXml(w, camt('REF-1', [{ ref: a.payment_reference, amount: 10000, id: 'REF-TX-1' },
+    { ref: c.payment_reference, amount: 30000, id: 'REF-TX-2' }]));
+  assert.equal(st.matched, 2, JSON.stringify(st));
+  assert.equal((await w.s.invoices.retrieve(a.id)).status, 'paid');
+  assert.equal((await w.s.invoices.retrieve(c.id)).status, 'paid');
+  assertVerified(w.t);
+});
+
 test('exact, under and over payments reconcile; the same file twice changes nothing', async () => {
   const w = await world('Avstemming AS');
   const exact = await invoice(w, 100000);

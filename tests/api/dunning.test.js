@@ -3,9 +3,10 @@
 // (docs/payments.md): GET/POST /v1/settings/dunning validated against the
 // Nordic limits; a send_invoice invoice (days_until_due 14, SEK) gets two
 // reminders on schedule under a policy of 2 reminders with a 60 SEK fee, each
-// adding the fee to what it owes and posting it to the ledger; a payment stop
-// (invoice or customer) halts them and lifting it resumes; `recur verify` is
-// clean afterwards.
+// adding the fee to what it owes as a line and posting it to the ledger; a
+// payment stop (invoice or customer) halts them and lifting it resumes;
+// late-payment interest accrues per reminder; voiding an invoice with fees
+// takes them back; `recur verify` is clean afterwards.
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
@@ -117,7 +118,7 @@ test('two reminders with a 60 SEK fee each; a payment stop halts them, lifting i
   let ev = await reminders(w);
   assert.equal(ev.length, 1);
   assert.equal(ev[0].data.object.id, inv.id);
-  assert.deepEqual(ev[0].data.object.reminder, { number: 1, fee: FEE, sent_at: due + 14 * DAY });
+  assert.deepEqual(ev[0].data.object.reminder, { number: 1, fee: FEE, interest: 0, sent_at: due + 14 * DAY });
   let cur = await w.stripe.invoices.retrieve(inv.id);
   assert.equal(cur.amount_due, AMOUNT + FEE);
   assert.equal(cur.amount_remaining, AMOUNT + FEE);
@@ -136,10 +137,21 @@ test('two reminders with a 60 SEK fee each; a payment stop halts them, lifting i
   await advance(w, due + 36 * DAY);
   ev = await reminders(w);
   assert.equal(ev.length, 2);
-  assert.deepEqual(ev[1].data.object.reminder, { number: 2, fee: FEE, sent_at: due + 28 * DAY });
+  assert.deepEqual(ev[1].data.object.reminder, { number: 2, fee: FEE, interest: 0, sent_at: due + 28 * DAY });
   cur = await w.stripe.invoices.retrieve(inv.id);
   assert.equal(cur.amount_due, AMOUNT + 2 * FEE);
   assert.equal(cur.amount_remaining, AMOUNT + 2 * FEE);
+  // Each fee is a line of the invoice, and the totals are the sum of the lines.
+  assert.equal(cur.subtotal, AMOUNT + 2 * FEE);
+  assert.equal(cur.total, AMOUNT + 2 * FEE);
+  assert.equal(cur.reminder_fees, 2 * FEE);
+  assert.equal(cur.late_interest, 0);
+  const lines = await all(w.stripe.invoices.listLineItems(inv.id));
+  assert.deepEqual(lines.map((l) => [l.description, l.amount, l.period.start, l.taxes.length]), [
+    ['Reminder fee (reminder 2)', FEE, due + 28 * DAY, 0],
+    ['Reminder fee (reminder 1)', FEE, due + 14 * DAY, 0],
+    ['Konsulttimmar', AMOUNT, T0, 0],
+  ]);
 
   // The count is spent: no third reminder.
   await advance(w, due + 90 * DAY);
@@ -204,6 +216,65 @@ test('the scheduler inside recur serve sends a due reminder of a wall-clock invo
   }
   assert.equal(inv.amount_due, AMOUNT + FEE);
   const ev = (await stripe.events.list({ type: 'invoice.reminder' })).data;
-  assert.deepEqual(ev.map((e) => e.data.object.reminder), [{ number: 1, fee: FEE, sent_at: due + 14 * DAY }]);
+  assert.deepEqual(ev.map((e) => e.data.object.reminder), [{ number: 1, fee: FEE, interest: 0, sent_at: due + 14 * DAY }]);
   assertVerified(tenant);
+});
+
+test('late-payment interest: charged at each reminder for the days since the last charge, on the sale only', async () => {
+  const w = await world();
+  // 8 % a year (a Swedish reference rate plus 8 points is typical; the rate is the tenant's).
+  const r = await post(w, '/v1/settings/dunning', {
+    'reminders[count]': '2', 'reminders[first_days]': '14', 'reminders[interval_days]': '14',
+    'reminders[fee][sek]': String(FEE), 'late_interest[annual_rate_bps]': '800',
+  });
+  assert.equal(r.status, 200, r.text);
+  const inv = await sendInvoice(w);
+  const due = T0 + 14 * DAY;
+
+  await advance(w, due + 28 * DAY);
+  const ev = await reminders(w);
+  // 1 000.00 x 8 % x 14 / 365 = 3.0685 -> 3.07 (half up), both times: the first fee bears none.
+  assert.deepEqual(ev.map((e) => e.data.object.reminder), [
+    { number: 1, fee: FEE, interest: 307, sent_at: due + 14 * DAY },
+    { number: 2, fee: FEE, interest: 307, sent_at: due + 28 * DAY },
+  ]);
+  const cur = await w.stripe.invoices.retrieve(inv.id);
+  assert.equal(cur.late_interest, 614);
+  assert.equal(cur.reminder_fees, 2 * FEE);
+  assert.equal(cur.amount_due, AMOUNT + 2 * FEE + 614);
+  const lines = await all(w.stripe.invoices.listLineItems(inv.id));
+  assert.deepEqual(lines.map((l) => [l.description, l.amount, l.period.start, l.period.end]), [
+    ['Reminder fee (reminder 2)', FEE, due + 28 * DAY, due + 28 * DAY],
+    ['Late-payment interest, 14 days at 8.00 % a year', 307, due + 14 * DAY, due + 28 * DAY],
+    ['Reminder fee (reminder 1)', FEE, due + 14 * DAY, due + 14 * DAY],
+    ['Late-payment interest, 14 days at 8.00 % a year', 307, due, due + 14 * DAY],
+    ['Konsulttimmar', AMOUNT, T0, T0],
+  ]);
+  const interest = JSON.parse(server.sql(`SELECT COALESCE(SUM(credit), 0) - COALESCE(SUM(debit), 0) AS net
+    FROM ledger_entries WHERE tenant_id = '${w.tenant.id}' AND account = 'interest'`))[0].net;
+  assert.equal(interest, 614);
+  assertVerified(w.tenant);
+});
+
+test('voiding an invoice with fees and interest takes them back from fees and interest', async () => {
+  const w = await world();
+  const r = await post(w, '/v1/settings/dunning', {
+    'reminders[count]': '1', 'reminders[first_days]': '10', 'reminders[fee][sek]': String(FEE),
+    'late_interest[annual_rate_bps]': '1000',
+  });
+  assert.equal(r.status, 200, r.text);
+  const inv = await sendInvoice(w);
+  await advance(w, T0 + 24 * DAY);
+  const open = await w.stripe.invoices.retrieve(inv.id);
+  // 1 000.00 x 10 % x 10 / 365 = 2.739... -> 2.74
+  assert.equal(open.amount_due, AMOUNT + FEE + 274);
+  const voided = await w.stripe.invoices.voidInvoice(inv.id);
+  assert.equal(voided.status, 'void');
+  const net = (account) => JSON.parse(server.sql(`SELECT COALESCE(SUM(debit), 0) - COALESCE(SUM(credit), 0) AS net
+    FROM ledger_entries WHERE tenant_id = '${w.tenant.id}' AND account = '${account}'`))[0].net;
+  assert.equal(net('receivables'), 0);
+  assert.equal(net('fees'), 0);
+  assert.equal(net('interest'), 0);
+  assert.equal(net('revenue'), 0);
+  assertVerified(w.tenant);
 });

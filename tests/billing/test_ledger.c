@@ -218,6 +218,16 @@ static const struct post_case cases[] = {
 	  { EV(BILLING_LEDGER_LATE_INTEREST, "in_1", CUS), .charge = { .amount = 10274, .seq = 1 } },
 	  "invoice:in_1:interest:1", 2,
 	  { { RCV, true, 10274, 0, NR }, { INT, false, 0, 10274, NR } } },
+	{ "reminder fees voided with their invoice",
+	  { EV(BILLING_LEDGER_REMINDER_FEES_VOIDED, "in_1", CUS),
+	    .charge = { .amount = 12000, .seq = 1 } },
+	  "invoice:in_1:reminder:voided:1", 2,
+	  { { RCV, true, 0, 12000, NR }, { FEE, false, 12000, 0, NR } } },
+	{ "late interest voided with its invoice",
+	  { EV(BILLING_LEDGER_LATE_INTEREST_VOIDED, "in_1", CUS),
+	    .charge = { .amount = 10274, .seq = 1 } },
+	  "invoice:in_1:interest:voided:1", 2,
+	  { { RCV, true, 0, 10274, NR }, { INT, false, 10274, 0, NR } } },
 	{ "write-off with the VAT taken back",
 	  { EV(BILLING_LEDGER_WRITE_OFF, "in_lost", CUS),
 	    .write_off = { .amount = 125000, .tax = tax_25, .n_tax = 1 } },
@@ -692,6 +702,10 @@ static void test_source_bad(void **state)
 	ev.charge.seq = 0;
 	assert_int_equal(billing_ledger_source(buf, sizeof(buf), &ev, &e), RECUR_EINVAL);
 	ev.type = BILLING_LEDGER_LATE_INTEREST;
+	assert_int_equal(billing_ledger_source(buf, sizeof(buf), &ev, &e), RECUR_EINVAL);
+	ev.type = BILLING_LEDGER_REMINDER_FEES_VOIDED;
+	assert_int_equal(billing_ledger_source(buf, sizeof(buf), &ev, &e), RECUR_EINVAL);
+	ev.type = BILLING_LEDGER_LATE_INTEREST_VOIDED;
 	assert_int_equal(billing_ledger_source(buf, sizeof(buf), &ev, &e), RECUR_EINVAL);
 	ev.type = (enum billing_ledger_event_type)99;
 	assert_int_equal(billing_ledger_source(buf, sizeof(buf), &ev, &e), RECUR_EINVAL);
