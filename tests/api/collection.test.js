@@ -213,6 +213,35 @@ test('pm_card_chargeCustomerFail: past_due, retried 3, 5 and 7 days after the fi
   verify(w);
 });
 
+for (const [action, status] of [['unpaid', 'unpaid'], ['leave_past_due', 'past_due']]) {
+  test(`final action ${action} (settings/dunning): after the day-7 retry the subscription is ${status}`, async () => {
+    const w = await world('2026-03-01');
+    const set = await server.raw('POST', '/v1/settings/dunning', { key: w.tenant.secret_key,
+      body: `retries[final_action]=${action}` });
+    assert.equal(set.status, 200, set.text);
+    const sub = await w.stripe.subscriptions.create({ customer: w.customer.id, items: [{ price: w.price.id }] });
+    w.failing = await setDefault(w.stripe, w.customer, 'pm_card_chargeCustomerFail');
+    await advance(w, '2026-04-01');
+    const inv = (await invoicesOf(w, sub))[1];
+    for (const day of [3, 5]) {
+      await advance(w, T0 + day * DAY);
+      assert.equal((await w.stripe.subscriptions.retrieve(sub.id)).status, 'past_due', `day ${day}`);
+    }
+    await advance(w, T0 + 7 * DAY);
+    const now = await w.stripe.subscriptions.retrieve(sub.id);
+    assert.equal(now.status, status);
+    assert.equal(now.canceled_at, null);
+    const last = await w.stripe.invoices.retrieve(inv.id);
+    assert.equal(last.status, 'open');
+    assert.equal(last.attempt_count, 4);
+    assert.equal(last.next_payment_attempt, null);
+    assert.equal((await eventsOf(w, 'invoice.payment_failed')).length, 4);
+    assert.equal((await eventsOf(w, 'customer.subscription.deleted')).length, 0);
+    assertOneChargePerAttempt();
+    verify(w);
+  });
+}
+
 test('recovery: a working card as default, then pay: paid, active, no further retries', async () => {
   const { w, sub, inv } = await failingRenewal();
   assert.equal((await w.stripe.subscriptions.retrieve(sub.id)).status, 'past_due');
