@@ -49,6 +49,8 @@ struct svc_invoice_spec {
 	const char *dedupe_key;        /* makes the invoice exactly-once, or NULL */
 	bool include_pending_items;    /* take the customer's pending invoice items */
 	bool finalize;                 /* finalize now (auto_advance) */
+	bool hold;                     /* with !finalize: a draft with auto_advance false, which
+					  nothing finalizes on its own (pause_collection) */
 	const struct svc_invoice_line *lines;
 	size_t n_lines;
 	const char *description;
@@ -97,5 +99,17 @@ int svc_invoice_mark_uncollectible(json_t **out, struct svc *s, const char *id,
 				   const json_t *p, struct recur_err *e);
 int svc_invoice_send(json_t **out, struct svc *s, const char *id, const json_t *p,
 		     struct recur_err *e);
+
+/*
+ * Inside the caller's transaction, dated at: open -> void, with the rules of
+ * svc_invoice_void (the credit it used given back, the finalization's
+ * postings mirrored), or open -> uncollectible (written off). For services
+ * that close an invoice as part of due work, where the invoice's test clock
+ * does not show the step's time yet (pause_collection). A 400 like the
+ * endpoints' when the invoice is not open.
+ */
+int svc_invoice_void_at(struct svc *s, const char *id, int64_t at, struct recur_err *e);
+int svc_invoice_mark_uncollectible_at(struct svc *s, const char *id, int64_t at,
+				      struct recur_err *e);
 
 #endif

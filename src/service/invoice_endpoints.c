@@ -535,6 +535,28 @@ int svc_invoice_mark_uncollectible(json_t **out, struct svc *s, const char *id,
 	return run_step(out, s, id, p, no_params, false, step_uncollectible, e);
 }
 
+/* One step at a given time inside the caller's transaction: no render, no params. */
+static int step_at(struct svc *s, const char *id, int64_t at, step_fn step, struct recur_err *e)
+{
+	struct inv_ctx c = { 0 };
+	int rc = svc_invoice_ctx_load(&c, s, id, false, e);
+	if (rc == 0)
+		rc = step(&c, s, at, NULL, e);
+	svc_invoice_ctx_free(&c);
+	return rc;
+}
+
+int svc_invoice_void_at(struct svc *s, const char *id, int64_t at, struct recur_err *e)
+{
+	return step_at(s, id, at, step_void, e);
+}
+
+int svc_invoice_mark_uncollectible_at(struct svc *s, const char *id, int64_t at,
+				      struct recur_err *e)
+{
+	return step_at(s, id, at, step_uncollectible, e);
+}
+
 /* Sending is e-mail (a later issue); the event says it happened. */
 static int step_send(struct inv_ctx *c, struct svc *s, int64_t now, const json_t *p,
 		     struct recur_err *e)

@@ -84,6 +84,12 @@ static int step(struct svc *s, json_t *row, const json_t *before, int64_t t, str
 	json_t *cancel_at = json_object_get(row, "cancel_at");
 	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
 
+	/*
+	 * pause_collection's resumes_at has come: collection resumes first, so a
+	 * renewal due at the same moment (the next step) is collected.
+	 */
+	if (sub_pause_ends_by(row, t))
+		return sub_pause_resume(s, row, before, e);
 	if (strcmp(status, "incomplete") == 0 && t < cpe &&
 	    t >= json_integer_value(json_object_get(row, "created")) + SUB_INCOMPLETE_TTL) {
 		/* Stripe voids the unpaid first invoice when the subscription expires. */

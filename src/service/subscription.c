@@ -261,7 +261,8 @@ void sub_set_due(json_t *row)
 	}
 	if (json_is_integer(cancel_at) && json_integer_value(cancel_at) < due)
 		due = json_integer_value(cancel_at);
-	json_object_set_new(row, "due_at", json_integer(due));
+	/* A pause_collection with resumes_at ends as due work too. */
+	json_object_set_new(row, "due_at", json_integer(sub_pause_due(row, due)));
 }
 
 int sub_item_amount(int64_t *out, struct svc *s, const json_t *item, const json_t **price_out,
@@ -356,6 +357,8 @@ int sub_invoice(json_t **out, struct svc *s, json_t *row, const char *reason, in
 		.lines = lines,
 		.n_lines = n,
 	};
+	/* Under pause_collection the invoice is held back (subscription_pause.c). */
+	enum billing_pause_behavior paused = sub_pause_spec(&spec, row, now);
 	if (!out) {
 		/* Only the id is needed: the invoice is not rendered. */
 		char id[IDS_MAX];
@@ -363,13 +366,25 @@ int sub_invoice(json_t **out, struct svc *s, json_t *row, const char *reason, in
 		if (rc < 0)
 			return rc;
 		json_object_set_new(row, "latest_invoice", json_string(id));
-		return 0;
+		return sub_pause_settle(s, id, paused, now, e);
 	}
 	json_t *inv = NULL;
 	int rc = svc_invoice_create_internal(&inv, s, &spec, e);
 	if (rc < 0)
 		return rc;
-	json_object_set_new(row, "latest_invoice", json_incref(json_object_get(inv, "id")));
+	const char *id = json_string_value(json_object_get(inv, "id"));
+	json_object_set_new(row, "latest_invoice", json_string(id));
+	if (paused == BILLING_PAUSE_MARK_UNCOLLECTIBLE || paused == BILLING_PAUSE_VOID) {
+		/* Closed after it was rendered: render it as it ends up. */
+		rc = sub_pause_settle(s, id, paused, now, e);
+		json_decref(inv);
+		inv = NULL;
+		if (rc >= 0)
+			rc = svc_invoice_retrieve(&inv, s, json_string_value(json_object_get(row,
+										"latest_invoice")), e);
+		if (rc < 0)
+			return rc;
+	}
 	*out = inv;
 	return 0;
 }

@@ -352,7 +352,7 @@ int svc_subscription_update(json_t **out, struct svc *s, const char *id, const j
 	struct item_change changes[SUB_MAX_ITEMS];
 	size_t nchanges = 0;
 	json_t *before = NULL, *row = NULL, *items = NULL, *md = NULL, *rates = NULL;
-	json_t *discounts = NULL, *trial_settings = NULL;
+	json_t *discounts = NULL, *trial_settings = NULL, *pause = NULL;
 	const char *proration = "create_prorations", *desc = NULL, *collection = NULL, *anchor = NULL;
 	const char *pm = NULL, *pay_behavior = NULL;
 	int64_t proration_date = 0, cancel_at = 0, days = 0, trial_end = 0, now = 0;
@@ -418,7 +418,8 @@ int svc_subscription_update(json_t **out, struct svc *s, const char *id, const j
 	    (rc = params_string(&pm, p, "default_payment_method", 255, e)) < 0 ||
 	    (rc = sub_check_tax_rates(&rates, s, p, "default_tax_rates", e)) < 0 ||
 	    (rc = sub_trial_settings_param(&trial_settings, p, e)) < 0 ||
-	    (rc = params_metadata(&md, json_object_get(row, "metadata"), p, e)) < 0)
+	    (rc = params_metadata(&md, json_object_get(row, "metadata"), p, e)) < 0 ||
+	    (rc = sub_pause_param(&pause, p, now, e)) < 0)
 		goto done;
 	json_t *ca = json_object_get(p, "cancel_at");
 	has_cancel_at = ca != NULL;
@@ -609,6 +610,9 @@ item_done:
 		json_object_set(row, "trial_settings", trial_settings);
 	if (discounts)
 		json_object_set(row, "discounts", discounts);
+	/* Set before any invoice below: an invoice this update makes is held back too. */
+	if (pause)
+		json_object_set(row, "pause_collection", pause);
 	if ((rc = cancellation_details_param(row, p, e)) < 0)
 		goto done;
 	if (has_cape) {
@@ -698,6 +702,7 @@ done:
 	json_decref(rates);
 	json_decref(discounts);
 	json_decref(trial_settings);
+	json_decref(pause);
 	return rc;
 }
 

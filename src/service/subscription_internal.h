@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "billing/pause.h"
 #include "billing/period.h"
 #include "billing/proration.h"
 #include "service/invoice.h"
@@ -117,6 +118,30 @@ int sub_collect(struct svc *s, const json_t *row, const json_t *before, const ch
  */
 int sub_collect_first(struct svc *s, const json_t *row, const char *behavior, int64_t now,
 		      struct recur_err *e);
+
+/*
+ * pause_collection (subscription_pause.c, rules in billing/pause.h).
+ * sub_pause_read: the row's pause (BILLING_PAUSE_NONE when there is none).
+ * sub_pause_param: update's pause_collection, checked against now (the
+ * subscription's): 1 with *out the value to store (new reference: an object,
+ * or json null for ""), 0 when absent, or a 400 naming the parameter.
+ * sub_pause_spec: adjusts spec for an invoice the row makes at now (a draft
+ * held back under keep_as_draft) and returns the behavior in force, which
+ * sub_pause_settle then applies to the invoice made (finalized, it is marked
+ * uncollectible or voided at now, never charged).
+ * sub_pause_due: due with the pause's resumes_at taken into account.
+ * sub_pause_ends_by: the pause's resumes_at has come by t; sub_pause_resume
+ * then clears it and saves row with customer.subscription.updated.
+ */
+void sub_pause_read(struct billing_pause *out, const json_t *row);
+int sub_pause_param(json_t **out, const json_t *p, int64_t now, struct recur_err *e);
+enum billing_pause_behavior sub_pause_spec(struct svc_invoice_spec *spec, const json_t *row,
+					   int64_t now);
+int sub_pause_settle(struct svc *s, const char *invoice, enum billing_pause_behavior b,
+		     int64_t now, struct recur_err *e);
+int64_t sub_pause_due(const json_t *row, int64_t due);
+bool sub_pause_ends_by(const json_t *row, int64_t t);
+int sub_pause_resume(struct svc *s, json_t *row, const json_t *before, struct recur_err *e);
 
 /* Runs everything due for one subscription up to until (renewal.c). */
 int sub_run_due(struct svc *s, const char *id, int64_t until, struct recur_err *e);
