@@ -345,3 +345,21 @@ test('on the wall clock, the scheduler ends the pause at resumes_at', async () =
     .filter((e) => 'pause_collection' in (e.data.previous_attributes || {}));
   assert.equal(evs.length, 2);
 });
+
+test('void leaves the customer credit balance as it was; mark_uncollectible uses it first', async () => {
+  for (const [behavior, status, balanceAfter] of [['void', 'void', -10000], ['mark_uncollectible', 'uncollectible', 0]]) {
+    const w = await world('2026-05-01');
+    await w.stripe.customers.createBalanceTransaction(w.customer.id, { amount: -10000, currency: 'nok' });
+    await w.stripe.subscriptions.update(w.sub.id, { pause_collection: { behavior } });
+    await advance(w, '2026-06-01');
+    const [, june] = await invoicesOf(w);
+    assert.equal(june.status, status);
+    assert.equal(june.starting_balance, -10000);
+    // Finalization applied the 100.00 of credit; a void gives it back (Stripe: a
+    // voided paused invoice "won't use the customer credit balance").
+    assert.equal(june.amount_due, PRICE - 10000);
+    assert.equal((await w.stripe.customers.retrieve(w.customer.id)).balance, balanceAfter, behavior);
+    assert.equal((await ledgerOf(w)).receivable, 0);
+    verify(w);
+  }
+});
