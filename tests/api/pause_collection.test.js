@@ -363,3 +363,25 @@ test('void leaves the customer credit balance as it was; mark_uncollectible uses
     verify(w);
   }
 });
+
+test('an invoice the pausing update itself makes is held back too', async () => {
+  const w = await world('2026-05-01');
+  const product = await w.stripe.products.create({ name: 'Max' });
+  const dearer = await w.stripe.prices.create({ product: product.id, currency: 'nok', unit_amount: 2 * PRICE,
+    recurring: { interval: 'month' } });
+  await advance(w, '2026-05-16T12:00:00'); // half of May's 31 days
+  const sub = await w.stripe.subscriptions.update(w.sub.id, {
+    items: [{ id: w.sub.items.data[0].id, price: dearer.id }],
+    proration_behavior: 'always_invoice',
+    pause_collection: { behavior: 'keep_as_draft' },
+  });
+  assert.equal(sub.status, 'active');
+  const inv = await w.stripe.invoices.retrieve(sub.latest_invoice);
+  assert.equal(inv.billing_reason, 'subscription_update');
+  assert.equal(inv.status, 'draft');
+  assert.equal(inv.auto_advance, false);
+  // -299.00/2 + 598.00/2, each half up: -149.50 + 299.00
+  assert.equal(inv.total, PRICE / 2);
+  assert.deepEqual(await intentsFor(w, inv.id), []);
+  verify(w);
+});
