@@ -61,19 +61,19 @@ static int load_customer(json_t **out, struct svc *s, const char *customer,
  */
 static int record(json_t **out, struct svc *s, const char *customer, int64_t amount,
 		  const char *currency, int64_t ending, int64_t at, const char *type,
-		  const char *invoice, const char *description, const json_t *metadata,
-		  struct recur_err *e)
+		  const char *invoice, const char *credit_note, const char *description,
+		  const json_t *metadata, struct recur_err *e)
 {
 	char id[IDS_MAX];
 	json_t *txn;
 	int rc;
 
 	ids_new(id, sizeof(id), "cbtxn");
-	txn = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s?, s:I, s:s?, s:n, s:s, s:o}",
+	txn = json_pack("{s:s, s:I, s:s, s:I, s:s, s:s?, s:I, s:s?, s:s?, s:s, s:o}",
 			"id", id, "created", (json_int_t)at, "customer", customer,
 			"amount", (json_int_t)amount, "currency", currency,
 			"description", description, "ending_balance", (json_int_t)ending,
-			"invoice", invoice, "credit_note", "type", type,
+			"invoice", invoice, "credit_note", credit_note, "type", type,
 			"metadata", metadata ? json_deep_copy(metadata) : json_object());
 	if (!txn)
 		return err_internal(e, "cannot build balance transaction");
@@ -91,7 +91,8 @@ static int record(json_t **out, struct svc *s, const char *customer, int64_t amo
 
 static int post(json_t **out, struct svc *s, const char *customer, int64_t amount,
 		const char *currency, const char *type, const char *invoice,
-		const char *description, const json_t *metadata, struct recur_err *e)
+		const char *credit_note, const char *description, const json_t *metadata,
+		struct recur_err *e)
 {
 	json_t *before = NULL, *after = NULL, *txn = NULL, *prev = NULL;
 	const char *have;
@@ -120,7 +121,7 @@ static int post(json_t **out, struct svc *s, const char *customer, int64_t amoun
 						"test_clock")), e)) < 0)
 		goto done;
 	if ((rc = record(out ? &txn : NULL, s, customer, amount, currency, balance, now, type,
-			 invoice, description, metadata, e)) < 0)
+			 invoice, credit_note, description, metadata, e)) < 0)
 		goto done;
 	after = json_deep_copy(before);
 	json_object_set_new(after, "balance", json_integer(balance));
@@ -156,14 +157,22 @@ int svc_balance_record_adjustment(struct svc *s, const json_t *customer, int64_t
 	return record(NULL, s, json_string_value(json_object_get(customer, "id")), amount,
 		      json_string_value(json_object_get(customer, "currency")),
 		      json_integer_value(json_object_get(customer, "balance")), now, "adjustment",
-		      NULL, NULL, NULL, e);
+		      NULL, NULL, NULL, NULL, e);
 }
 
 int svc_balance_post(json_t **out, struct svc *s, const char *customer, int64_t amount,
 		     const char *currency, const char *type, const char *invoice,
 		     const char *description, struct recur_err *e)
 {
-	return post(out, s, customer, amount, currency, type, invoice, description, NULL, e);
+	return post(out, s, customer, amount, currency, type, invoice, NULL, description, NULL, e);
+}
+
+int svc_balance_post_credit_note(json_t **out, struct svc *s, const char *customer,
+				 int64_t amount, const char *currency, const char *invoice,
+				 const char *credit_note, struct recur_err *e)
+{
+	return post(out, s, customer, amount, currency, "credit_note", invoice, credit_note, NULL,
+		    NULL, e);
 }
 
 static const char *const create_params[] = { "amount", "currency", "description", "metadata",
@@ -198,7 +207,7 @@ int svc_balance_create(json_t **out, struct svc *s, const char *customer, const 
 	/* The path's customer must exist before anything else is said about it. */
 	rc = load_customer(&c, s, customer, e);
 	if (rc >= 0)
-		rc = post(out, s, customer, amount, currency, "adjustment", NULL,
+		rc = post(out, s, customer, amount, currency, "adjustment", NULL, NULL,
 			  description && *description ? description : NULL, md, e);
 	rc = svc_finish(s, rc, e);
 done:

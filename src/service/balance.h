@@ -36,6 +36,16 @@ int svc_balance_post(json_t **out, struct svc *s, const char *customer, int64_t 
 		     const char *description, struct recur_err *e);
 
 /*
+ * svc_balance_post of a transaction of type credit_note naming credit_note
+ * and its invoice (Stripe: a credit note's credit_amount, negative, and its
+ * reversal when voided, positive). Like every type but adjustment it posts
+ * nothing itself: the credit note's own posting moves customer_credit.
+ */
+int svc_balance_post_credit_note(json_t **out, struct svc *s, const char *customer,
+				 int64_t amount, const char *currency, const char *invoice,
+				 const char *credit_note, struct recur_err *e);
+
+/*
  * For customer create and update, which write the customer's new balance
  * themselves, so that the one customer.created or customer.updated they
  * append shows it (as Stripe's does): inside the caller's transaction,

@@ -486,6 +486,15 @@ static int step_void(struct inv_ctx *c, struct svc *s, int64_t now, const json_t
 		return svc_invoice_state_error(e, c->inv, inv_status_is(c->inv, "draft")
 				? "A draft invoice cannot be voided; delete it instead"
 				: "Only open or uncollectible invoices can be voided");
+	/*
+	 * An invoice that issued credit notes is settled in part by them: void
+	 * them first (recur's rule; the void below reverses the finalization
+	 * whole and would take their part off the books twice).
+	 */
+	if (inv_num(c->inv, "pre_payment_credit_notes_amount") > 0 ||
+	    inv_num(c->inv, "post_payment_credit_notes_amount") > 0)
+		return svc_invoice_state_error(e, c->inv, "An invoice with issued credit notes "
+					       "cannot be voided; void the credit notes first");
 	json_object_set_new(c->inv, "status", json_string("void"));
 	svc_invoice_transition(c->inv, "voided_at", now);
 	if ((rc = store_obj_update(s->db, &svc_invoices_table, &s->scope, c->inv, e)) < 0)

@@ -25,6 +25,7 @@ static const struct store_col cols[] = {
 	/* bookkeeping, dropped by present */
 	{ "gateway_reference", COL_TEXT, 0 },
 	{ "gateway_key", COL_TEXT, 0 },
+	{ "credit_note", COL_TEXT, 0 }, /* the credit note that made it (migration 010) */
 };
 
 const struct store_table svc_refunds_table = {
@@ -39,6 +40,7 @@ void svc_refund_present(json_t *re, int64_t now)
 		return;
 	json_object_del(re, "gateway_reference");
 	json_object_del(re, "gateway_key");
+	json_object_del(re, "credit_note");
 	if (json_is_null(json_object_get(re, "failure_reason")))
 		json_object_del(re, "failure_reason"); /* Stripe shows it on failed refunds only */
 	/* A card refund goes back to the card it came from. */
@@ -120,36 +122,27 @@ static const char *const create_params[] = { "charge", "payment_intent", "amount
 					     "metadata", NULL };
 static const char *const reasons[] = { "duplicate", "fraudulent", "requested_by_customer", NULL };
 
-int svc_refund_create(json_t **out, struct svc *s, const json_t *p, struct recur_err *e)
+/*
+ * The refund itself, inside the caller's open transaction: amount of the
+ * charge (charge_id, or the payment intent's latest), all that is left when
+ * has_amount is false. credit_note names the credit note making it (or
+ * NULL): such a credit note has taken the sale back and posts the payout
+ * itself, so the refund posts nothing of its own (no second revenue
+ * reversal); a refund made alone takes the sale back here.
+ */
+static int refund(json_t **out, struct svc *s, const char *charge_id, const char *pi_id,
+		  int64_t amount, bool has_amount, const char *reason, const json_t *md,
+		  const char *credit_note, struct recur_err *e)
 {
 	char id[IDS_MAX], key[GATEWAY_REF_MAX], want[64], left_text[64];
-	const char *charge_id = NULL, *pi_id = NULL, *reason = NULL;
 	const struct gateway *g = NULL;
 	struct gateway_result r;
-	json_t *md = NULL, *ch = NULL, *ch_after = NULL, *ch_before = NULL, *ch_out = NULL;
+	json_t *ch = NULL, *ch_after = NULL, *ch_before = NULL, *ch_out = NULL;
 	json_t *row = NULL, *cus = NULL, *prev = NULL;
-	int64_t amount = 0, now = s->now;
-	int rc, has_amount;
+	int64_t now = s->now;
+	int rc;
+
 	*out = NULL;
-	if ((rc = params_only(p, create_params, e)) < 0 ||
-	    (rc = params_string(&charge_id, p, "charge", 255, e)) < 0 ||
-	    (rc = params_string(&pi_id, p, "payment_intent", 255, e)) < 0 ||
-	    (rc = has_amount = params_int(&amount, p, "amount", 1, PARAMS_MAX_AMOUNT, e)) < 0 ||
-	    (rc = params_enum(&reason, p, "reason", reasons, e)) < 0 ||
-	    (rc = params_metadata(&md, NULL, p, e)) < 0)
-		goto done;
-	if (charge_id && !*charge_id)
-		charge_id = NULL;
-	if (pi_id && !*pi_id)
-		pi_id = NULL;
-	if (!charge_id && !pi_id) {
-		rc = err_set(e, RECUR_EINVAL, 400, "invalid_request_error", "parameter_missing",
-			     "charge", "One of the following params should be provided for this"
-			     " request: payment_intent or charge.");
-		goto done;
-	}
-	if ((rc = svc_begin(s, e)) < 0)
-		goto done;
 	if ((rc = find_charge(&ch, s, charge_id, pi_id, e)) < 0)
 		goto fail;
 	const char *cid = str(ch, "id"), *currency = str(ch, "currency");
@@ -200,14 +193,15 @@ int svc_refund_create(json_t **out, struct svc *s, const json_t *p, struct recur
 			     "The gateway refused the refund: %s", r.message);
 		goto fail;
 	}
-	row = json_pack("{s:s, s:I, s:I, s:s, s:s?, s:s, s:s?, s:s, s:n, s:n, s:O, s:s, s:s}",
+	row = json_pack("{s:s, s:I, s:I, s:s, s:s?, s:s, s:s?, s:s, s:n, s:n, s:O, s:s, s:s, "
+			"s:s?}",
 			"id", id, "created", (json_int_t)now, "amount", (json_int_t)amount,
 			"charge", cid, "payment_intent", str(ch, "payment_intent"), "currency",
 			currency, "reason", reason, "status", "succeeded", "failure_reason",
 			"balance_transaction", "metadata", md, "gateway_reference", r.reference,
-			"gateway_key", key);
+			"gateway_key", key, "credit_note", credit_note);
 	if ((rc = store_obj_insert(s->db, &svc_refunds_table, &s->scope, row, e)) < 0 ||
-	    (rc = svc_ledger_refund(s, ch, id, amount, now, e)) < 0 ||
+	    (!credit_note && (rc = svc_ledger_refund(s, ch, id, amount, now, e)) < 0) ||
 	    (rc = svc_refund_retrieve(out, s, id, e)) < 0 ||
 	    (rc = svc_event(s, "refund.created", *out, NULL, e)) < 0)
 		goto fail;
@@ -224,13 +218,10 @@ int svc_refund_create(json_t **out, struct svc *s, const json_t *p, struct recur
 	prev = svc_previous_attributes(ch_before, ch_out);
 	rc = svc_event(s, "charge.refunded", ch_out, prev, e);
 fail:
-	rc = svc_finish(s, rc, e);
-done:
 	if (rc < 0) {
 		json_decref(*out);
 		*out = NULL;
 	}
-	json_decref(md);
 	json_decref(ch);
 	json_decref(ch_after);
 	json_decref(ch_before);
@@ -238,6 +229,53 @@ done:
 	json_decref(row);
 	json_decref(cus);
 	json_decref(prev);
+	return rc;
+}
+
+int svc_refund_create(json_t **out, struct svc *s, const json_t *p, struct recur_err *e)
+{
+	const char *charge_id = NULL, *pi_id = NULL, *reason = NULL;
+	json_t *md = NULL;
+	int64_t amount = 0;
+	int rc, has_amount;
+	*out = NULL;
+	if ((rc = params_only(p, create_params, e)) < 0 ||
+	    (rc = params_string(&charge_id, p, "charge", 255, e)) < 0 ||
+	    (rc = params_string(&pi_id, p, "payment_intent", 255, e)) < 0 ||
+	    (rc = has_amount = params_int(&amount, p, "amount", 1, PARAMS_MAX_AMOUNT, e)) < 0 ||
+	    (rc = params_enum(&reason, p, "reason", reasons, e)) < 0 ||
+	    (rc = params_metadata(&md, NULL, p, e)) < 0)
+		goto done;
+	if (charge_id && !*charge_id)
+		charge_id = NULL;
+	if (pi_id && !*pi_id)
+		pi_id = NULL;
+	if (!charge_id && !pi_id) {
+		rc = err_set(e, RECUR_EINVAL, 400, "invalid_request_error", "parameter_missing",
+			     "charge", "One of the following params should be provided for this"
+			     " request: payment_intent or charge.");
+		goto done;
+	}
+	if ((rc = svc_begin(s, e)) < 0)
+		goto done;
+	rc = refund(out, s, charge_id, pi_id, amount, has_amount > 0, reason, md, NULL, e);
+	rc = svc_finish(s, rc, e);
+done:
+	if (rc < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	json_decref(md);
+	return rc;
+}
+
+int svc_refund_for_credit_note(json_t **out, struct svc *s, const char *charge, int64_t amount,
+			       const char *reason, const char *credit_note, struct recur_err *e)
+{
+	json_t *md = json_object();
+	int rc = refund(out, s, charge, NULL, amount, true, reason, md, credit_note, e);
+
+	json_decref(md);
 	return rc;
 }
 

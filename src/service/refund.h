@@ -17,6 +17,15 @@ extern const struct store_table svc_refunds_table;
 
 /* charge or payment_intent (its latest charge), amount (default: all that is left), reason, metadata. */
 int svc_refund_create(json_t **out, struct svc *s, const json_t *p, struct recur_err *e);
+/*
+ * Inside the caller's open transaction (credit_note.c): refunds amount of
+ * charge for the credit note credit_note, recording it on the refund. The
+ * refund posts nothing to the ledger: the credit note took the sale back and
+ * posts the payout with it. reason may be NULL. *out is the refund (new
+ * reference). Errors as svc_refund_create's, param "amount".
+ */
+int svc_refund_for_credit_note(json_t **out, struct svc *s, const char *charge, int64_t amount,
+			       const char *reason, const char *credit_note, struct recur_err *e);
 int svc_refund_retrieve(json_t **out, struct svc *s, const char *id, struct recur_err *e);
 /* metadata only, as on Stripe. */
 int svc_refund_update(json_t **out, struct svc *s, const char *id, const json_t *p,
