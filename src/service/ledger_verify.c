@@ -511,6 +511,52 @@ done:
 	return rc;
 }
 
+/* ---- credit notes ------------------------------------------------------------------ */
+
+static int credit_note_mismatch(void *ctx, const char *id)
+{
+	struct unknown_ctx *u = ctx;
+
+	u->n++;
+	example(&u->x, strncmp(id, "cn_", 3) == 0 ? "credit note %s has no posting for what it "
+		"did" : "invoice %s: its credit note sums are not those of its issued credit notes",
+		id);
+	return 0;
+}
+
+/*
+ * Credit notes (migration 010) agree with their invoices and the ledger:
+ * an invoice's pre- and post-payment credit note sums are those of its
+ * issued credit notes, and every credit note has its posting (a void one
+ * its reversal too).
+ */
+static int check_credit_notes(struct verifier *v, struct store *db, const struct store_scope *sc,
+			      bool have, struct recur_err *e)
+{
+	static const char what[] = "credit notes agree with invoices and ledger";
+	struct unknown_ctx *u;
+	int rc;
+
+	if (!have) {
+		report(v, SVC_LEDGER_SKIP, what, "not checked: this database has no credit_notes "
+		       "table yet");
+		return 0;
+	}
+	if (!(u = calloc(1, sizeof(*u))))
+		return err_internal(e, "out of memory");
+	if ((rc = store_ledger_credit_note_mismatches(db, sc, credit_note_mismatch, u, e)) == 0) {
+		if (u->n == 0) {
+			report(v, SVC_LEDGER_OK, what, "%s", "every one");
+		} else {
+			report(v, SVC_LEDGER_FAIL, what, "%lld invoices or credit notes disagree",
+			       (long long)u->n);
+			report_examples(v, what, &u->x);
+		}
+	}
+	free(u);
+	return rc;
+}
+
 /* ---- the whole run --------------------------------------------------------------- */
 
 struct tenants_ctx {
@@ -543,6 +589,7 @@ int svc_ledger_verify(struct svc_ledger_verify_result *out, struct store *db,
 {
 	struct verifier v = { .fn = fn, .ctx = ctx, .res = out };
 	struct payment_tables pt = { 0 };
+	bool credit_notes = false;
 	json_t *tenants = json_array();
 	struct tenants_ctx tc = { tenants, e };
 	size_t i;
@@ -555,7 +602,8 @@ int svc_ledger_verify(struct svc_ledger_verify_result *out, struct store *db,
 	if ((rc = probe(&pt.intents, db, "payment_intents", NULL, e)) < 0 ||
 	    (rc = probe(&pt.charges, db, "charges", NULL, e)) < 0 ||
 	    (rc = probe(&pt.out_of_band, db, "invoices", "paid_out_of_band", e)) < 0 ||
-	    (rc = probe(&pt.bank, db, "bank_transactions", NULL, e)) < 0)
+	    (rc = probe(&pt.bank, db, "bank_transactions", NULL, e)) < 0 ||
+	    (rc = probe(&credit_notes, db, "credit_notes", NULL, e)) < 0)
 		goto done;
 	if ((rc = store_ledger_tenants(db, tenant, collect_tenant, &tc, e)) < 0)
 		goto done;
@@ -578,7 +626,8 @@ int svc_ledger_verify(struct svc_ledger_verify_result *out, struct store *db,
 				goto done;
 			if ((rc = check_journal(&v, db, &sc, e)) < 0 ||
 			    (rc = check_customers(&v, db, &sc, e)) < 0 ||
-			    (rc = check_payments(&v, db, &sc, &pt, e)) < 0) {
+			    (rc = check_payments(&v, db, &sc, &pt, e)) < 0 ||
+			    (rc = check_credit_notes(&v, db, &sc, credit_notes, e)) < 0) {
 				store_rollback(db);
 				goto done;
 			}

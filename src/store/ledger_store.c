@@ -411,6 +411,36 @@ int store_ledger_unknown_customers(struct store *db, const struct store_scope *s
 			   p, 2, read_id, &c, e);
 }
 
+int store_ledger_credit_note_mismatches(struct store *db, const struct store_scope *sc,
+					store_id_fn fn, void *ctx, struct recur_err *e)
+{
+	struct store_val p[] = { SV_TEXT(sc->tenant), SV_INT(sc->livemode) };
+	struct id_ctx c = { fn, ctx };
+	int rc = store_query(db, "SELECT i.id FROM invoices i WHERE i.tenant_id = $1"
+			     " AND i.livemode = $2 AND (i.id IN (SELECT invoice FROM credit_notes"
+			     " WHERE tenant_id = $1 AND livemode = $2)"
+			     " OR COALESCE(i.pre_payment_credit_notes_amount, 0) <> 0"
+			     " OR COALESCE(i.post_payment_credit_notes_amount, 0) <> 0)"
+			     " AND (COALESCE(i.pre_payment_credit_notes_amount, 0) <>"
+			     " (SELECT COALESCE(SUM(cn.pre_payment_amount), 0) FROM credit_notes cn"
+			     " WHERE cn.tenant_id = $1 AND cn.livemode = $2 AND cn.invoice = i.id"
+			     " AND cn.status = 'issued')"
+			     " OR COALESCE(i.post_payment_credit_notes_amount, 0) <>"
+			     " (SELECT COALESCE(SUM(cn.post_payment_amount), 0) FROM credit_notes cn"
+			     " WHERE cn.tenant_id = $1 AND cn.livemode = $2 AND cn.invoice = i.id"
+			     " AND cn.status = 'issued')) ORDER BY i.id", p, 2, read_id, &c, e);
+	if (rc < 0)
+		return rc;
+	return store_query(db, "SELECT cn.id FROM credit_notes cn WHERE cn.tenant_id = $1"
+			   " AND cn.livemode = $2 AND (NOT EXISTS (SELECT 1 FROM ledger_entries le"
+			   " WHERE le.tenant_id = $1 AND le.livemode = $2"
+			   " AND le.source = 'credit_note:' || cn.id || ':issued')"
+			   " OR (cn.status = 'void' AND NOT EXISTS (SELECT 1 FROM ledger_entries le"
+			   " WHERE le.tenant_id = $1 AND le.livemode = $2"
+			   " AND le.source = 'credit_note:' || cn.id || ':voided')))"
+			   " ORDER BY cn.id", p, 2, read_id, &c, e);
+}
+
 int store_ledger_tenants(struct store *db, const char *tenant, store_id_fn fn, void *ctx,
 			 struct recur_err *e)
 {

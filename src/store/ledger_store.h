@@ -193,6 +193,16 @@ int store_ledger_paid_without_payment(struct store *db, const struct store_scope
 				      void *ctx, struct recur_err *e);
 
 /*
+ * What credit notes (migration 010) say against the books: invoices whose
+ * pre_payment_credit_notes_amount or post_payment_credit_notes_amount is not
+ * the sum of their issued credit notes' parts, then credit notes without
+ * their posting (credit_note:<id>:issued, and :voided for a void one).
+ * Streams the ids, invoices first.
+ */
+int store_ledger_credit_note_mismatches(struct store *db, const struct store_scope *sc,
+					store_id_fn fn, void *ctx, struct recur_err *e);
+
+/*
  * (invoice, attempt) pairs with more than one succeeded charge, through their
  * payment intents. Needs the payment_intents and charges tables.
  */

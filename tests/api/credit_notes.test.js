@@ -25,6 +25,7 @@ function assertVerified(t) {
   assert.equal(r.status, 0, out);
   assert.doesNotMatch(out, /FAIL/);
   assert.match(out, /ok    customer balances equal their entries/);
+  assert.match(out, /ok    credit notes agree with invoices and ledger/);
 }
 
 // A tenant, a clock at T, a NOK customer on it, 25 % VAT and a monthly 299.00 price.
@@ -346,5 +347,24 @@ test('bad input is refused exactly and changes nothing', async () => {
   const r = await server.raw('POST', '/v1/credit_notes/cn_nope/void', { key: w.t.secret_key });
   assert.equal(r.status, 404);
   assert.equal(server.dump(), before);
+  assertVerified(w.t);
+});
+
+test('recur verify names an invoice whose credit note sums disagree, and a credit note without its posting', async () => {
+  const w = await world('verify');
+  const inv = await openInvoice(w);
+  const cn = await w.s.creditNotes.create({ invoice: inv.id, amount: 5000 });
+  assertVerified(w.t);
+  const run = () => spawnSync(BIN, ['verify', '--db', server.db, '--tenant', w.t.id], { encoding: 'utf8' });
+  server.sql(`UPDATE invoices SET pre_payment_credit_notes_amount = 4999 WHERE id = '${inv.id}'`);
+  let r = run();
+  assert.equal(r.status, 1);
+  assert.match(r.stdout + r.stderr, new RegExp(`invoice ${inv.id}: its credit note sums`));
+  server.sql(`UPDATE invoices SET pre_payment_credit_notes_amount = 5000 WHERE id = '${inv.id}'`);
+  server.sql(`UPDATE ledger_entries SET source = 'x' || source WHERE source = 'credit_note:${cn.id}:issued'`);
+  r = run();
+  assert.equal(r.status, 1);
+  assert.match(r.stdout + r.stderr, new RegExp(`credit note ${cn.id} has no posting`));
+  server.sql(`UPDATE ledger_entries SET source = substr(source, 2) WHERE source = 'xcredit_note:${cn.id}:issued'`);
   assertVerified(w.t);
 });
