@@ -42,7 +42,8 @@ test('recur verify on a fresh database passes and prints every check', () => {
   }
   assert.match(r.out, /paid invoices have a payment/);
   assert.match(r.out, /no invoice attempt charged twice/);
-  assert.match(r.out, /\nok: 14 checks, 0 failed/);
+  assert.match(r.out, /credit notes agree with invoices and ledger/);
+  assert.match(r.out, /\nok: 16 checks, 0 failed/);
 
   assert.equal(verify('--help').status, 0);
   assert.match(verify('--help').out, /usage: recur verify/);
@@ -168,7 +169,7 @@ test('a customer ledger and statement over posted entries, and verify catching a
   assert.match(r.out, /FAIL  customer balances equal their entries: 1 of 1 customers/);
   assert.match(r.out, new RegExp(`Customer ${cus.id} \\(nok\\): balance 0 and receivable 100`));
   assert.match(r.out, /FAIL  debits equal credits per currency: nok: debits 250000 != credits 249900/);
-  assert.match(r.out, /\nFAIL: 15 checks, 4 failed, 0 skipped\n$/);
+  assert.match(r.out, /\nFAIL: 17 checks, 4 failed, 0 skipped\n$/);
   // The API reads what is there: her ledger now says she owes 1.00.
   assert.equal((await get(`/v1/customers/${cus.id}/ledger`, t.secret_key)).json.receivable, 100);
 });
