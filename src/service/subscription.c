@@ -5,6 +5,7 @@
  * pieces between them are in subscription_internal.h.
  */
 #include "service/subscription.h"
+#include "service/payment_method.h"
 #include "core/ids.h"
 #include "service/customer.h"
 #include "service/invoice.h"
@@ -725,6 +726,10 @@ int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct
 				 " and cancel_at_period_end");
 		goto done;
 	}
+	/* A default must be one of the customer's methods, as Stripe checks it when set. */
+	if (pm && *pm && (rc = svc_payment_method_check(s, customer_id, pm,
+							"default_payment_method", e)) < 0)
+		goto done;
 	if ((rc = billing_trial_resolve(&trial, &trial_spec, now, e)) < 0 ||
 	    (rc = billing_anchor_resolve(&anchor, &anchor_spec, &iv, now, &trial, e)) < 0) {
 		e->status = 400;

@@ -15,6 +15,7 @@
 #include "service/discount.h"
 #include "service/params.h"
 #include "service/price.h"
+#include "service/payment_method.h"
 #include "service/subscription_internal.h"
 #include "service/test_clock.h"
 
@@ -420,6 +421,10 @@ int svc_subscription_update(json_t **out, struct svc *s, const char *id, const j
 	    (rc = sub_trial_settings_param(&trial_settings, p, e)) < 0 ||
 	    (rc = params_metadata(&md, json_object_get(row, "metadata"), p, e)) < 0 ||
 	    (rc = sub_pause_param(&pause, p, now, e)) < 0)
+		goto done;
+	if (pm && *pm && (rc = svc_payment_method_check(s, json_string_value(json_object_get(row,
+									  "customer")),
+							pm, "default_payment_method", e)) < 0)
 		goto done;
 	json_t *ca = json_object_get(p, "cancel_at");
 	has_cancel_at = ca != NULL;
