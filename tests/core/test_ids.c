@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -33,26 +34,39 @@ static void test_ids_shape_and_uniqueness(void **state)
 		for (const char *c = id + 4; *c; c++) {
 			assert_true((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z') ||
 				    (*c >= 'a' && *c <= 'z'));
-			counts[(unsigned char)*c]++;
+			if (c >= id + 4 + IDS_TIME_LEN)
+				counts[(unsigned char)*c]++;
 		}
 		ids[i] = strdup(id);
+		/* made later, sorts later: the time prefix never goes back */
+		if (i > 0)
+			assert_true(memcmp(ids[i - 1] + 4, id + 4, IDS_TIME_LEN) <= 0);
 	}
 	qsort(ids, N, sizeof(*ids), cmp);
 	for (int i = 1; i < N; i++)
 		assert_string_not_equal(ids[i - 1], ids[i]);
 	/*
-	 * 480,000 characters over 62 symbols: about 7742 each. A biased mapping
-	 * (b % 62 over all 256 byte values) would give the first 8 symbols about
-	 * 25 % more; allow 10 % either way, far outside chance (sigma is about 87).
+	 * The random parts: 300,000 characters over 62 symbols, about 4839 each.
+	 * A biased mapping (b % 62 over all 256 byte values) would give the first
+	 * 8 symbols about 25 % more; allow 10 % either way, far outside chance
+	 * (sigma is about 69).
 	 */
 	const char *alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 	for (const char *c = alphabet; *c; c++) {
-		assert_true(counts[(unsigned char)*c] > 6968);
-		assert_true(counts[(unsigned char)*c] < 8516);
+		assert_true(counts[(unsigned char)*c] > 4355);
+		assert_true(counts[(unsigned char)*c] < 5323);
 	}
 	for (int i = 0; i < N; i++)
 		free(ids[i]);
 	free(ids);
+	/* the time prefix is the creation time in microseconds, base62 */
+	char id[IDS_MAX];
+	time_t before = time(NULL);
+	assert_int_equal(ids_new(id, sizeof(id), "in"), 0);
+	uint64_t us = 0;
+	for (int i = 0; i < IDS_TIME_LEN; i++)
+		us = us * 62 + (uint64_t)(strchr(alphabet, id[3 + i]) - alphabet);
+	assert_true(us / 1000000 >= (uint64_t)before && us / 1000000 <= (uint64_t)time(NULL));
 	char small[8];
 	assert_int_equal(ids_new(small, sizeof(small), "cus"), RECUR_EINVAL);
 }
