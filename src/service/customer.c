@@ -1,4 +1,5 @@
 #include "service/customer.h"
+#include "service/payment_method.h"
 #include "core/ids.h"
 #include "core/money.h"
 #include "service/balance.h"
@@ -326,6 +327,24 @@ static int balance_change(int64_t *delta, const json_t *before, const json_t *af
 	return 0;
 }
 
+/*
+ * A new invoice_settings.default_payment_method must be one of the customer's
+ * methods (Stripe checks it when it is set; one set earlier stays valid). A
+ * customer being created has none yet, so on create any is refused.
+ */
+static int default_method_check(struct svc *s, const char *id, const json_t *before,
+				const json_t *after, struct recur_err *e)
+{
+	const char *was = json_string_value(json_object_get(json_object_get(before,
+		"invoice_settings"), "default_payment_method"));
+	const char *pm = json_string_value(json_object_get(json_object_get(after,
+		"invoice_settings"), "default_payment_method"));
+
+	if (!pm || (was && strcmp(was, pm) == 0))
+		return 0;
+	return svc_payment_method_check(s, id, pm, "invoice_settings[default_payment_method]", e);
+}
+
 static const char *const create_params[] = {
 	"address", "balance", "currency", "description", "email", "invoice_prefix",
 	"invoice_settings", "metadata", "name", "next_invoice_sequence", "phone",
@@ -350,7 +369,9 @@ int svc_customer_create(json_t **out, struct svc *s, const json_t *p, struct rec
 		      "currency", "address", "invoice_settings", "custom_fields",
 		      "default_payment_method", "footer", "rendering_options", "test_clock");
 	json_object_set_new(c, "tax_exempt", json_string("none"));
-	if ((rc = apply(c, p, s, e)) < 0)
+	if ((rc = apply(c, p, s, e)) < 0 ||
+	    (rc = default_method_check(s, json_string_value(json_object_get(c, "id")), NULL, c,
+				       e)) < 0)
 		goto done;
 	if (!json_string_value(json_object_get(c, "invoice_prefix"))) {
 		/* Stripe gives every customer a unique prefix for its invoice numbers. */
@@ -436,7 +457,8 @@ int svc_customer_update(json_t **out, struct svc *s, const char *id, const json_
 	if ((rc = store_obj_get(&before, s->db, &svc_customers_table, &s->scope, id, e)) < 0)
 		goto done;
 	c = json_deep_copy(before);
-	if ((rc = apply(c, p, s, e)) < 0 || (rc = balance_change(&delta, before, c, e)) < 0)
+	if ((rc = apply(c, p, s, e)) < 0 || (rc = balance_change(&delta, before, c, e)) < 0 ||
+	    (rc = default_method_check(s, id, before, c, e)) < 0)
 		goto done;
 	rc = svc_update_object(out, s, &svc_customers_table, before, c, NULL, e);
 	if (rc >= 0 && delta != 0)

@@ -176,6 +176,12 @@ const cases = [
   // recur names a path id `id` everywhere.
   bad('attaching an unknown test token', () => f.a.paymentMethods.attach('pm_card_nope', { customer: f.cus }),
     404, 'id', 'resource_missing'),
+  bad('a customer default method that is not attached', () => f.a.customers.update(f.cus,
+    { invoice_settings: { default_payment_method: 'pm_nope' } }),
+  400, 'invoice_settings[default_payment_method]', 'resource_missing'),
+  bad('a new customer with a default method it cannot have yet', () => f.a.customers.create(
+    { invoice_settings: { default_payment_method: f.pm } }),
+  400, 'invoice_settings[default_payment_method]', 'resource_missing'),
   bad('a payment method of an unknown type', () => f.a.paymentMethods.create({ type: 'cash' }),
     400, 'type', 'parameter_invalid'),
   bad('retrieving an unknown payment intent', () => f.a.paymentIntents.retrieve('pi_nope'),
