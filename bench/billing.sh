@@ -14,9 +14,12 @@
 # Knobs (environment):
 #   BENCH_BILLING_N="10000 100000 1000000"   the sizes; the three show how cost
 #                                            grows with N. 1000000 takes about
-#                                            40 minutes on a 2-core VM.
+#                                            50 minutes on a 2-core VM (~550
+#                                            renewals/s, floor and generation).
 #   BENCH_BILLING_DIR=DIR                    where the databases go (default
-#                                            $TMPDIR or /tmp; ~35 GB at 1M)
+#                                            $TMPDIR or /tmp; the run and the
+#                                            floor's copy: ~0.8 GB each at 100k,
+#                                            ~8 GB each at 1M, plus their WALs)
 #   BENCH_BILLING_ARGS="-F"                  extra flags (-F: no floor, -k: keep)
 set -eu
 
