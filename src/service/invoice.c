@@ -722,6 +722,16 @@ done:
 	return rc;
 }
 
+int svc_invoice_has_pending(bool *out, struct svc *s, const char *customer,
+			    const char *subscription, const char *currency, struct recur_err *e)
+{
+	json_t *items = NULL;
+	int rc = svc_invoice_pending_items(&items, s, customer, subscription, currency, e);
+	*out = rc == 0 && json_array_size(items) > 0;
+	json_decref(items);
+	return rc;
+}
+
 /*
  * Builds (writes nothing) the invoice spec describes into c: the row, the
  * lines (the spec's, then the pending items'), assembled with the customer's

@@ -68,6 +68,13 @@ int svc_invoice_create_internal(json_t **out, struct svc *s, const struct svc_in
 int svc_invoice_create_id(char *id, size_t cap, struct svc *s,
 			  const struct svc_invoice_spec *spec, struct recur_err *e);
 
+/*
+ * Whether the customer has pending invoice items in currency that an invoice
+ * of subscription (NULL: of no subscription) would take.
+ */
+int svc_invoice_has_pending(bool *out, struct svc *s, const char *customer,
+			    const char *subscription, const char *currency, struct recur_err *e);
+
 /* Assembles the invoice spec would create, writing nothing (create_preview). */
 int svc_invoice_preview_internal(json_t **out, struct svc *s, const struct svc_invoice_spec *spec,
 				 struct recur_err *e);

@@ -179,6 +179,27 @@ static int prorate_item(struct sub_lines *out, struct svc *s, const json_t *row,
 	return 0;
 }
 
+/*
+ * The final subscription_cancel invoice of a subscription ending at `at`: the
+ * lines and what is pending. With neither Stripe makes no invoice, so no
+ * number is taken.
+ */
+static int final_invoice(struct svc *s, json_t *row, const struct svc_invoice_line *lines,
+			 size_t n, int64_t at, int64_t start, int64_t end, struct recur_err *e)
+{
+	bool pending = false;
+	int rc = 0;
+	if (n == 0 &&
+	    (rc = svc_invoice_has_pending(&pending, s,
+					  json_string_value(json_object_get(row, "customer")),
+					  json_string_value(json_object_get(row, "id")),
+					  json_string_value(json_object_get(row, "currency")), e)) < 0)
+		return rc;
+	if (n == 0 && !pending)
+		return 0;
+	return sub_invoice(NULL, s, row, "subscription_cancel", at, start, end, lines, n, NULL, e);
+}
+
 /* Puts proration lines where the behaviour says: pending items, an invoice now, nowhere. */
 static int settle_prorations(struct svc *s, json_t *row, bool ending, struct sub_lines *lines,
 			     enum billing_proration_outcome outcome, int64_t at, int64_t start,
@@ -211,6 +232,8 @@ static int settle_prorations(struct svc *s, json_t *row, bool ending, struct sub
 		}
 		return rc;
 	}
+	if (ending)
+		return final_invoice(s, row, flat, n, at, start, end, e);
 	if (n == 0)
 		return 0;
 	return sub_invoice(NULL, s, row, reason, at, start, end, flat, n, NULL, e);
@@ -750,8 +773,7 @@ int sub_end(struct svc *s, json_t *row, const json_t *before, int64_t at, bool p
 			goto done;
 	} else if (invoice_now) {
 		/* Bill what is pending (earlier prorations) on a final invoice. */
-		if ((rc = sub_invoice(NULL, s, row, "subscription_cancel", at, at, at, NULL, 0, NULL,
-				      e)) < 0)
+		if ((rc = final_invoice(s, row, NULL, 0, at, at, at, e)) < 0)
 			goto done;
 	}
 	json_object_set_new(row, "status", json_string("canceled"));
