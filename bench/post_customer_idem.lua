@@ -10,12 +10,6 @@ wrk.path = "/v1/customers"
 wrk.body = "email=bench%40example.com&name=Bench"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 
-local threads = 0
-function setup(thread)
-	threads = threads + 1
-	thread:set("thread_no", threads)
-end
-
 local prefix, n = nil, 0
 function init(args)
 	prefix = string.format("bench-%s-%d-", os.getenv("BENCH_RUN") or os.time(), thread_no or 0)

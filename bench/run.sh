@@ -1,18 +1,31 @@
 #!/bin/sh
 # bench/run.sh BIN - HTTP throughput and latency of a real `recur serve` (make bench).
 #
-# Starts BIN on a fresh SQLite database in a temporary directory, creates a tenant
-# and one customer, then drives it with wrk and prints one row per run:
+# Starts BIN on a fresh SQLite database in a temporary directory, creates a tenant,
+# one customer and a pool of customers that can pay (bench/lib.sh: bench_pool),
+# then drives it with wrk and prints one row per run:
 #
 #   baseline   GET /v1/customers without a key: the 401 is answered before any
 #              query (only the worker's connection is opened, once per thread),
 #              so this is the floor of libmicrohttpd + routing + JSON + logging,
 #              measured in the same run as the numbers it is compared with.
 #   get        GET /v1/customers/:id with the Bearer key (auth lookup + one SELECT).
+#   list_invoices  GET /v1/invoices?limit=100 over the tenant's invoices: the
+#              setup's BENCH_INVOICES (default 120) paid subscription invoices,
+#              one line each, so every page is 100 full invoices.
 #   post       POST /v1/customers, form body, no Idempotency-Key.
 #   post_idem  the same with a fresh Idempotency-Key per request, as the SDKs send.
+#   create_subscription  POST /v1/subscriptions for one of the pool's customers
+#              (round robin): subscription, first invoice, finalization, charge
+#              through the sandbox gateway, ledger, events (create_subscription.lua).
+#   replay     POST /v1/subscriptions with an Idempotency-Key (and parameters)
+#              already used: the stored response is replayed (replay.lua).
 #
 # Each at 1, 16 and 64 connections. wrk and the server share the machine's cores.
+# Before the runs: the start-up time of `recur serve` (exec to the first accepted
+# connection, bench/startup.pl) on an empty database, median of BENCH_STARTUP_RUNS;
+# after them the same on the database the runs filled. The server's VmRSS is
+# printed after start, after the setup and after the runs.
 # The server's one-line-per-request log goes to a file in the temporary directory,
 # not to a terminal. Everything is removed at the end (BENCH_KEEP=1 keeps it).
 #
@@ -22,7 +35,10 @@
 #   BENCH_WRK_THREADS=1         wrk threads (one leaves the other core to the server;
 #                               one wrk thread drives ~45,000 req/s here)
 #   BENCH_SERVER_THREADS=       recur serve --threads (empty: the server's default)
-#   BENCH_ONLY="baseline get post post_idem"
+#   BENCH_ONLY="baseline get list_invoices post post_idem create_subscription replay"
+#   BENCH_POOL=256              customers with a card, for create_subscription
+#   BENCH_INVOICES=120          subscriptions (so paid invoices) made in the setup
+#   BENCH_STARTUP_RUNS=11       start-up measurements per database (0: none)
 #   BENCH_SERVER_LOG=FILE       where the server's stderr goes (default: server.log in
 #                               the temporary directory; /dev/null to measure logging)
 #   BENCH_KEEP=1                keep the temporary directory (db, server.log, wrk output)
@@ -31,7 +47,8 @@
 #                               into DIR (numbers are then slowed by perf; for
 #                               finding hot spots, not for docs/benchmarks.md)
 #
-# Exit status 1 when an authenticated run got any non-2xx response or socket error.
+# Exit status 1 when an authenticated run got any non-2xx response or socket error,
+# or when a replay created anything.
 set -eu
 
 bin=${1:-build/recur}
@@ -40,22 +57,15 @@ duration=${BENCH_DURATION:-10s}
 connections=${BENCH_CONNECTIONS:-1 16 64}
 wrk_threads=${BENCH_WRK_THREADS:-1}
 server_threads=${BENCH_SERVER_THREADS:-}
-only=${BENCH_ONLY:-baseline get post post_idem}
+only=${BENCH_ONLY:-baseline get list_invoices post post_idem create_subscription replay}
+pool=${BENCH_POOL:-256}
+invoices=${BENCH_INVOICES:-120}
+startup_runs=${BENCH_STARTUP_RUNS:-11}
 perf_dir=${BENCH_PERF:-}
 
-case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
-if [ ! -x "$bin" ]; then
-	echo "bench: no executable at $bin (run make build)" >&2
-	exit 2
-fi
-if ! command -v wrk >/dev/null 2>&1; then
-	echo "bench: wrk is not installed (make deps)" >&2
-	exit 2
-fi
-if ! command -v curl >/dev/null 2>&1; then
-	echo "bench: curl is not installed" >&2
-	exit 2
-fi
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+bench_need
 if [ -n "$perf_dir" ]; then
 	mkdir -p "$perf_dir"
 	perf_dir=$(cd "$perf_dir" && pwd)
@@ -64,10 +74,7 @@ fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/recur-bench.XXXXXX")
 pid=
 cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
+	stop_server
 	if [ "${BENCH_KEEP:-}" = 1 ]; then
 		echo "bench: kept $dir" >&2
 	else
@@ -79,85 +86,74 @@ trap 'exit 130' INT TERM
 
 db="sqlite:$dir/bench.db"
 server_log=${BENCH_SERVER_LOG:-$dir/server.log}
-"$bin" tenant create --name Bench --db "$db" >"$dir/tenant.json" 2>"$dir/tenant.log" || {
-	cat "$dir/tenant.log" >&2
-	exit 1
-}
-key=$(sed -n 's/.*"secret_key":"\([^"]*\)".*/\1/p' "$dir/tenant.json")
-[ -n "$key" ] || { echo "bench: no secret_key in $(cat "$dir/tenant.json")" >&2; exit 1; }
 
-random_port() {
-	echo $((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
-}
-
-port_free() {
-	command -v ss >/dev/null 2>&1 || return 0
-	[ -z "$(ss -Htln "sport = :$1" 2>/dev/null)" ]
-}
-
-# Starts the server on a free port; retries on another port if it cannot listen.
-start_server() {
-	tries=0
-	while [ $tries -lt 10 ]; do
-		tries=$((tries + 1))
-		port=$(random_port)
-		port_free "$port" || continue
-		if [ -n "$server_threads" ]; then
-			"$bin" serve --db "$db" --listen "127.0.0.1:$port" --threads "$server_threads" \
-				2>"$server_log" &
-		else
-			"$bin" serve --db "$db" --listen "127.0.0.1:$port" 2>"$server_log" &
-		fi
-		pid=$!
-		i=0
-		while [ $i -lt 100 ]; do
-			if ! kill -0 "$pid" 2>/dev/null; then
-				wait "$pid" 2>/dev/null || true
-				pid=
-				break
-			fi
-			code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/customers" || true)
-			[ "$code" = 401 ] && return 0
-			sleep 0.1
-			i=$((i + 1))
-		done
-		if [ -n "$pid" ]; then
-			echo "bench: server did not answer on port $port" >&2
-			cat "$server_log" >&2
+# startup LABEL DB - median, min and max of startup_runs start-ups of `recur
+# serve` on DB ("new" for a database file that does not exist yet: each run gets
+# its own, so each creates the schema), and the VmRSS at the first connection.
+startup() {
+	[ "$startup_runs" -gt 0 ] || return 0
+	: >"$dir/startup.txt"
+	i=0
+	while [ $i -lt "$startup_runs" ]; do
+		i=$((i + 1))
+		sdb=$2
+		[ "$sdb" = new ] && sdb="sqlite:$dir/empty-$i.db"
+		sport=$(random_port)
+		port_free "$sport" || sport=$(random_port)
+		perl "$here/startup.pl" "$sport" "$dir/startup.log" "$bin" serve --db "$sdb" \
+			--listen "127.0.0.1:$sport" >>"$dir/startup.txt" || {
+			cat "$dir/startup.log" >&2
 			exit 1
-		fi
+		}
 	done
-	echo "bench: could not start the server:" >&2
-	cat "$server_log" >&2
-	exit 1
+	sort -n "$dir/startup.txt" | awk -v label="$1" '{ us[NR] = $1; rss[NR] = $2 }
+		END { m = int((NR + 1) / 2)
+		printf "start-up %-40s median %6.1f ms (min %.1f, max %.1f, %d runs), VmRSS %d KiB\n",
+			label, us[m] / 1000, us[1] / 1000, us[NR] / 1000, NR, rss[m] }'
 }
-
-start_server
-url="http://127.0.0.1:$port"
-
-# The customer the GET runs read; the rendered object's first field is its id.
-curl -s -o "$dir/customer.json" -u "$key:" --data-urlencode email=bench@example.com \
-	-d name=Bench "$url/v1/customers" || true
-cus=$(sed -n 's/^{"id":"\(cus_[A-Za-z0-9]*\)".*/\1/p' "$dir/customer.json")
-[ -n "$cus" ] || { echo "bench: could not create the customer: $(cat "$dir/customer.json")" >&2; exit 1; }
-code=$(curl -s -o "$dir/get.json" -w '%{http_code}' -H "Authorization: Bearer $key" \
-	"$url/v1/customers/$cus")
-[ "$code" = 200 ] || { echo "bench: GET /v1/customers/$cus -> $code: $(cat "$dir/get.json")" >&2; exit 1; }
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
-commit=${BENCH_COMMIT:-}
-if [ -z "$commit" ]; then
-	commit=$(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo '?')
-	if [ -n "$(git -C "$here/.." status --porcelain -- src 2>/dev/null)" ]; then
-		commit="$commit+dirty"
-	fi
-fi
+commit=$(bench_commit "$here")
 echo "recur bench: $(date -u +%Y-%m-%dT%H:%MZ), commit $commit, $(nproc) cores ($cpu), $(uname -sr)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every number)"
 echo "wrk: ${wrk_threads} thread(s) (at most one per connection), $duration per run;" \
 	"server: ${server_threads:-default} threads, log to ${BENCH_SERVER_LOG:-a file}"
 [ -n "$perf_dir" ] && echo "PROFILING with perf into $perf_dir: the numbers below are slowed by perf"
 echo
+
+startup "(new database, schema created)" new
+
+bench_tenant "$db"
+start_server "$db"
+sleep 1
+rss_start=$(vmrss "$pid")
+
+# The customer the GET runs read.
+echo "POST /v1/customers email=bench%40example.com&name=Bench" | bench_batch customer
+cus=$(bench_ids customer)
+code=$(curl -s -o "$dir/get.json" -w '%{http_code}' -H "Authorization: Bearer $key" \
+	"$url/v1/customers/$cus")
+[ "$code" = 200 ] || { echo "bench: GET /v1/customers/$cus -> $code: $(cat "$dir/get.json")" >&2; exit 1; }
+
+# The pool that create_subscription charges, the invoices list_invoices lists,
+# and the request that replay repeats.
+t0=$(date +%s%N)
+bench_pool "$pool"
+bench_subscriptions "$invoices"
+replay_key="bench-replay-$$"
+replay_body="customer=$(head -n 1 "$dir/customers.txt")&items%5B0%5D%5Bprice%5D=$price"
+code=$(curl -s -o "$dir/replay.json" -w '%{http_code}' -H "Authorization: Bearer $key" \
+	-H "Idempotency-Key: $replay_key" -d "$replay_body" "$url/v1/subscriptions")
+[ "$code" = 200 ] || { echo "bench: the request to replay -> $code: $(cat "$dir/replay.json")" >&2; exit 1; }
+t1=$(date +%s%N)
+export BENCH_CUSTOMERS="$dir/customers.txt" BENCH_PRICE="$price"
+export BENCH_REPLAY_KEY="$replay_key" BENCH_REPLAY_BODY="$replay_body"
+rss_setup=$(vmrss "$pid")
+echo "setup: $pool customers with pm_card_visa, $((invoices + 1)) subscriptions (paid invoices)" \
+	"in $(((t1 - t0) / 1000000)) ms"
+echo "server VmRSS: $rss_start KiB 1 s after start, $rss_setup KiB after the setup"
+echo
+
 printf '%-34s %5s %8s %8s %8s %8s %7s %6s %6s %7s %6s\n' endpoint conns 'req/s' 'p50 ms' \
 	'p99 ms' 'max ms' non-2xx errors 'srv' 'srv us' 'box'
 printf '%-34s %5s %8s %8s %8s %8s %7s %6s %6s %7s %6s\n' '' '' '' '' '' '' '' '' cores '/req' cores
@@ -243,15 +239,37 @@ for what in $only; do
 		post) run post "POST /v1/customers" "$c" 1 /v1/customers post_customer.lua ;;
 		post_idem) run post_idem "POST /v1/customers +Idem-Key" "$c" 1 /v1/customers \
 			post_customer_idem.lua ;;
+		list_invoices) run list_invoices "GET /v1/invoices?limit=100" "$c" 1 \
+			"/v1/invoices?limit=100" ;;
+		create_subscription) run create_subscription "POST /v1/subscriptions" "$c" 1 \
+			/v1/subscriptions create_subscription.lua ;;
+		replay)
+			sleep 1 # the previous run's last requests finish
+			subs0=$(sqlite3 "$dir/bench.db" 'SELECT count(*) FROM subscriptions')
+			run replay "POST /v1/subscriptions replay" "$c" 1 /v1/subscriptions replay.lua
+			subs1=$(sqlite3 "$dir/bench.db" 'SELECT count(*) FROM subscriptions')
+			if [ "$subs0" != "$subs1" ]; then
+				echo "bench: the replays created $((subs1 - subs0)) subscriptions" >&2
+				failed=1
+			fi
+			;;
 		*) echo "bench: unknown run '$what'" >&2; exit 2 ;;
 		esac
 	done
 done
 
+rss_end=$(vmrss "$pid")
+stop_server
+
 echo
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "server VmRSS after the runs: $rss_end KiB (setup: $rss_setup KiB)"
 echo "server log: $(wc -l <"$server_log") lines; database: $(du -k "$dir/bench.db" | cut -f1) KiB" \
-	"+ WAL $(du -k "$dir/bench.db-wal" 2>/dev/null | cut -f1 || echo 0) KiB"
+	"(WAL checkpointed at stop);" \
+	"$(sqlite3 "$dir/bench.db" "SELECT (SELECT count(*) FROM customers) || ' customers, ' ||
+		(SELECT count(*) FROM subscriptions) || ' subscriptions, ' ||
+		(SELECT count(*) FROM invoices) || ' invoices, ' || (SELECT count(*) FROM events) || ' events'")"
+startup "(the database above)" "$db"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$failed" = 1 ]; then
 	echo "bench: FAILED - an authenticated run got non-2xx responses or socket errors;" \
 		"statuses in the server log:" >&2
