@@ -8,7 +8,7 @@ DEBS    := $(shell sed -e 's/\#.*//' deps/debian.txt | tr -s ' \n' ' ')
 # The shared reference files (camt.054 samples) sit beside the project.
 export RECUR_SHARED ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: all deps build test unit api lint run bench bench-billing coverage clean
+.PHONY: all deps build test unit api lint run bench bench-billing soak coverage clean
 
 all: build
 
@@ -41,6 +41,11 @@ run: build
 bench: build
 	@bench/run.sh $(BUILD)/recur
 	@sh bench/billing.sh $(BUILD)
+
+# 5 minutes of mixed reads and writes at 64 connections (SOAK_SECONDS=60 for less):
+# fails on any 5xx, socket error or RSS growth of 10 % or more.
+soak: build
+	@sh bench/soak.sh $(BUILD)/recur
 
 # The billing run alone (BENCH_BILLING_N="10000" for a quick one).
 bench-billing: build
