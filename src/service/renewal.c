@@ -42,17 +42,20 @@ static bool has_payment_method(struct svc *s, const json_t *row)
 static int renew(struct svc *s, json_t *row, int64_t t, json_t **items_out, struct recur_err *e)
 {
 	struct billing_interval iv;
-	int64_t start = 0, end = 0;
+	int64_t full_start = 0, start = 0, end = 0;
 	json_t *items = NULL;
 	const char *id = json_string_value(json_object_get(row, "id"));
 	int rc = sub_interval(&iv, row, e);
 	if (rc < 0)
 		return rc;
-	if (billing_period_containing_day(&start, &end,
+	if (billing_period_containing_day(&full_start, &end,
 					  json_integer_value(json_object_get(row, "billing_cycle_anchor")),
 					  sub_anchor_day(row), iv.unit, iv.count, t) < 0)
 		return err_internal(e, "cannot compute the period of %s at %lld", id, (long long)t);
-	/* t is a boundary, so the period that contains it starts at it. */
+	/*
+	 * t is a boundary, so the period that contains it starts at it, except
+	 * when a trial ended before a later anchor: then [t, anchor) is a stub.
+	 */
 	start = t;
 	json_object_set_new(row, "current_period_start", json_integer(start));
 	json_object_set_new(row, "current_period_end", json_integer(end));
@@ -65,8 +68,21 @@ static int renew(struct svc *s, json_t *row, int64_t t, json_t **items_out, stru
 	if (rc < 0)
 		return rc;
 	struct svc_invoice_line flat[SUB_MAX_ITEMS];
-	for (size_t i = 0; i < lines.n; i++)
+	for (size_t i = 0; i < lines.n; i++) {
 		flat[i] = lines.lines[i].line;
+		if (full_start == start)
+			continue;
+		/*
+		 * The stub is billed as a share of the full period that ends at the
+		 * anchor, as at creation (Stripe's create_prorations default).
+		 */
+		struct billing_proration_line pl;
+		if (billing_prorate_line(&pl, BILLING_PRORATION_REMAINING_TIME, flat[i].amount,
+					 full_start, end, start, MONEY_ROUND_HALF_UP) < 0)
+			return err_internal(e, "cannot prorate the stub of %s", id);
+		flat[i].amount = pl.amount;
+		flat[i].proration = true;
+	}
 	char dedupe[96];
 	snprintf(dedupe, sizeof(dedupe), "cycle:%s:%lld", id, (long long)start);
 	rc = sub_invoice(NULL, s, row, "subscription_cycle", t, start, end, flat, lines.n, dedupe, e);

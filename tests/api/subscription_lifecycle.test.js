@@ -279,10 +279,7 @@ test('an item with its own tax rates is taxed alone', async () => {
   assert.equal(preview.total, 13750);
 });
 
-// Known bugs in renewal.c, which another change owns: these state Stripe's
-// behaviour and are marked todo until it lands (see the report of this file).
-const RENEWAL_TODO = 'renewal.c';
-
+// Renewals: item tax rates, incomplete expiry, a stub after a trial.
 test('renewals keep an item\'s own tax rates', async () => {
   const vat = await stripe.taxRates.create({ display_name: 'MVA', percentage: 25, inclusive: false, country: 'NO' });
   const { clock, prices, customer } = await world('2026-04-01', [monthly(10000), monthly(3000)]);
@@ -305,7 +302,7 @@ test('an incomplete subscription that expires voids its first invoice', async ()
   assert.equal(inv.amount_due, 10000);
 });
 
-test('a trial that ends before a future anchor prorates the stub up to the anchor', { todo: `${RENEWAL_TODO}: renew() bills the stub at the full price` }, async () => {
+test('a trial that ends before a future anchor prorates the stub up to the anchor', async () => {
   const { clock, customer, prices } = await world('2026-01-10', [monthly(10000)]);
   const sub = await stripe.subscriptions.create({
     customer: customer.id, items: [{ price: prices[0].id }], trial_period_days: 5, billing_cycle_anchor: utc('2026-02-01'),
