@@ -168,7 +168,8 @@ int svc_discount_create(json_t **out, struct svc *s, const char *coupon_id,
 		goto done;
 	}
 	ids_new(id, sizeof(id), "di");
-	d = json_pack("{s:s, s:I, s:O, s:s?, s:s?, s:n, s:s?, s:I, s:O, s:I}", "id", id, "created",
+	/* "end" is o, not O: the pack takes the new integer's only reference (LSan found the leak). */
+	d = json_pack("{s:s, s:I, s:O, s:s?, s:s?, s:n, s:s?, s:I, s:o, s:I}", "id", id, "created",
 		      (json_int_t)now, "coupon", coupon, "customer", customer, "subscription",
 		      subscription, "invoice", "promotion_code", promotion_code_id, "start",
 		      (json_int_t)now, "end", end ? json_integer(end) : json_null(), "times_applied",

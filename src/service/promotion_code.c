@@ -114,13 +114,18 @@ int svc_promotion_code_create(json_t **out, struct svc *s, const json_t *p, stru
 		goto fail;
 	}
 	ids_new(id, sizeof(id), "promo");
-	row = json_pack("{s:s, s:I, s:s, s:s, s:b, s:s?, s:O, s:O, s:I, s:O, s:O}", "id", id,
+	/*
+	 * o, not O, for the values made here: the pack takes their only reference
+	 * (with O they leaked; LSan found it). The caller's restrictions is copied.
+	 */
+	row = json_pack("{s:s, s:I, s:s, s:s, s:b, s:s?, s:o, s:o, s:I, s:o, s:O}", "id", id,
 			"created", (json_int_t)s->now, "code", code, "coupon", coupon, "active", active,
 			"customer", customer, "expires_at", expires ? json_integer(expires) : json_null(),
 			"max_redemptions", max ? json_integer(max) : json_null(), "times_redeemed",
 			(json_int_t)0, "restrictions",
-			restrictions ? restrictions : json_pack("{s:b, s:n, s:n}", "first_time_transaction",
-								0, "minimum_amount", "minimum_amount_currency"),
+			restrictions ? json_deep_copy(restrictions)
+				     : json_pack("{s:b, s:n, s:n}", "first_time_transaction", 0,
+						 "minimum_amount", "minimum_amount_currency"),
 			"metadata", md);
 	if ((rc = store_obj_insert(s->db, &svc_promotion_codes_table, &s->scope, row, e)) < 0) {
 		if (rc == RECUR_ECONFLICT)

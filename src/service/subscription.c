@@ -641,7 +641,8 @@ static int anchor_param(struct billing_anchor_spec *out, json_t **config_out, co
 	out->kind = BILLING_ANCHOR_CONFIG;
 	out->config = (struct billing_anchor_config){ (int)v[0], (int)v[1], (int)v[2], (int)v[3],
 						      (int)v[4] };
-	*config_out = json_pack("{s:I, s:O, s:O, s:O, s:O}", "day_of_month", (json_int_t)v[0],
+	/* o: the pack takes the new integers' only references (O leaked them; LSan). */
+	*config_out = json_pack("{s:I, s:o, s:o, s:o, s:o}", "day_of_month", (json_int_t)v[0],
 				"month", v[1] ? json_integer(v[1]) : json_null(),
 				"hour", v[2] >= 0 ? json_integer(v[2]) : json_null(),
 				"minute", v[3] >= 0 ? json_integer(v[3]) : json_null(),
@@ -864,7 +865,8 @@ int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct
 	if ((rc = sub_get(&fresh, s, id, e)) < 0)
 		goto done;
 	json_object_set(fresh, "latest_invoice", json_object_get(row, "latest_invoice"));
-	json_object_set(fresh, "periods_billed", json_integer(1));
+	/* _new: fresh takes the only reference (json_object_set leaked it; LSan found it). */
+	json_object_set_new(fresh, "periods_billed", json_integer(1));
 	if (first_failed)
 		json_object_set_new(fresh, "status", json_string("incomplete"));
 	json_decref(row);
