@@ -149,6 +149,27 @@ bool billing_coupon_applies(const struct billing_coupon *c, const char *currency
  * Month arithmetic from the discount's start, never chained, so a discount
  * started on Jan 31 for 3 months ends Apr 30 (not Apr 28): calendar.h.
  */
+enum billing_promo_refusal billing_promo_check(const struct billing_promo_restrictions *r,
+					       bool has_transactions, const char *currency,
+					       int64_t amount)
+{
+	size_t i;
+	int64_t minimum = -1;
+
+	if (r->first_time_transaction && has_transactions)
+		return BILLING_PROMO_NOT_FIRST_TIME;
+	if (r->minimum_amount <= 0)
+		return BILLING_PROMO_OK;
+	if (same_currency(r->minimum_amount_currency, currency))
+		minimum = r->minimum_amount;
+	for (i = 0; i < r->n_currency_options && minimum < 0; i++)
+		if (same_currency(r->currency_options[i].currency, currency))
+			minimum = r->currency_options[i].amount_off;
+	if (minimum < 0)
+		return BILLING_PROMO_CURRENCY;
+	return amount < minimum ? BILLING_PROMO_BELOW_MINIMUM : BILLING_PROMO_OK;
+}
+
 int billing_discount_end(int64_t *out, const struct billing_discount *d)
 {
 	int64_t end = 0;

@@ -136,6 +136,39 @@ int billing_discount_amount(int64_t *out, const struct billing_coupon *c,
 			    const char *currency, int64_t base);
 
 /*
+ * A promotion code's restrictions (Stripe's promotion_code.restrictions):
+ * only for a customer without earlier transactions, and a minimum amount in
+ * one currency, optionally with per-currency minimums (currency_options).
+ * minimum_amount 0 means none.
+ */
+struct billing_promo_restrictions {
+	bool first_time_transaction;
+	int64_t minimum_amount;
+	char minimum_amount_currency[4]; /* any letter case */
+	/* minimums in other currencies (amount_off holds the minimum); caller-owned */
+	const struct billing_coupon_currency *currency_options;
+	size_t n_currency_options;
+};
+
+enum billing_promo_refusal {
+	BILLING_PROMO_OK,
+	BILLING_PROMO_NOT_FIRST_TIME, /* the customer has transactions already */
+	BILLING_PROMO_BELOW_MINIMUM,  /* amount < the minimum in currency */
+	BILLING_PROMO_CURRENCY        /* no minimum is set for currency */
+};
+
+/*
+ * Whether a promotion code with restrictions r may be redeemed by a customer
+ * who has_transactions (a paid invoice), on `amount` (before discounts and
+ * tax) in `currency`. The minimum in currency is minimum_amount when the
+ * currency is minimum_amount_currency, else the currency_options entry; a
+ * currency with neither cannot meet a minimum.
+ */
+enum billing_promo_refusal billing_promo_check(const struct billing_promo_restrictions *r,
+					       bool has_transactions, const char *currency,
+					       int64_t amount);
+
+/*
  * Largest-remainder allocation, in place: on entry values[0..n) are weights,
  * on return they are integer shares of `total` in proportion to the weights
  * that sum exactly to total. Each share is the exact quotient

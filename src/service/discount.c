@@ -84,8 +84,8 @@ static int load_coupon(json_t **out, struct svc *s, const char *id, const char *
 
 int svc_discount_create(json_t **out, struct svc *s, const char *coupon_id,
 			const char *promotion_code_id, const char *customer,
-			const char *subscription, const char *currency, int64_t now,
-			const char *param, struct recur_err *e)
+			const char *subscription, const char *currency, int64_t amount,
+			int64_t now, const char *param, struct recur_err *e)
 {
 	json_t *coupon = NULL, *promo = NULL, *d = NULL;
 	struct svc_coupon sc;
@@ -125,6 +125,8 @@ int svc_discount_create(json_t **out, struct svc *s, const char *coupon_id,
 		else if (only && (!customer || strcmp(only, customer) != 0))
 			rc = err_invalid(e, param, "The promotion code %s is for another customer",
 					 promotion_code_id);
+		else
+			rc = svc_promotion_code_check(s, promo, customer, currency, amount, param, e);
 		if (rc < 0)
 			goto done;
 		snprintf(coupon_buf, sizeof(coupon_buf), "%s",

@@ -16,13 +16,15 @@ extern const struct store_table svc_discounts_table;
 /*
  * Applies coupon_id (or the coupon of promotion_code_id) for a customer or a
  * subscription inside the caller's transaction: checks the coupon is valid at
- * now and usable in currency, counts the redemption, and inserts the discount.
+ * now and usable in currency, a promotion code's restrictions against amount
+ * (what the code is redeemed on, before discounts and tax; see
+ * svc_promotion_code_check), counts the redemption, and inserts the discount.
  * Errors name param. *out is the discount object (new reference).
  */
 int svc_discount_create(json_t **out, struct svc *s, const char *coupon_id,
 			const char *promotion_code_id, const char *customer,
-			const char *subscription, const char *currency, int64_t now,
-			const char *param, struct recur_err *e);
+			const char *subscription, const char *currency, int64_t amount,
+			int64_t now, const char *param, struct recur_err *e);
 
 #define SVC_COUPON_CURRENCIES 32
 

@@ -75,8 +75,8 @@ static int discounts_shape(const json_t *arr, struct recur_err *e)
  * one the customer already has. *out is a new array of di_ ids.
  */
 static int resolve_discounts(json_t **out, struct svc *s, const json_t *arr, const char *invoice,
-			     const char *customer, const char *currency, int64_t now,
-			     struct recur_err *e)
+			     const char *customer, const char *currency, int64_t amount,
+			     int64_t now, struct recur_err *e)
 {
 	json_t *ids = json_array(), *d, *row = NULL;
 	char param[64];
@@ -111,8 +111,8 @@ static int resolve_discounts(json_t **out, struct svc *s, const json_t *arr, con
 		snprintf(param, sizeof(param), "discounts[%zu][%s]", i,
 			 cid && *cid ? "coupon" : "promotion_code");
 		if ((rc = svc_discount_create(&row, s, cid && *cid ? cid : NULL,
-					      pid && *pid ? pid : NULL, customer, NULL, currency, now,
-					      param, e)) < 0)
+					      pid && *pid ? pid : NULL, customer, NULL, currency, amount,
+					      now, param, e)) < 0)
 			goto done;
 		/* The discount belongs to this invoice, not to the customer's next ones. */
 		{
@@ -264,6 +264,23 @@ static int check_terms(const struct fields *f, const char *method, struct recur_
 	return 0;
 }
 
+/* The sum of the customer's pending items (of no subscription) in currency. */
+static int pending_total(int64_t *out, struct svc *s, const char *customer, const char *currency,
+			 struct recur_err *e)
+{
+	json_t *items = NULL, *it;
+	size_t i;
+	int rc = svc_invoice_pending_items(&items, s, customer, NULL, currency, e);
+	*out = 0;
+	json_array_foreach(items, i, it)
+		if (rc == 0 && money_add(out, *out, json_integer_value(json_object_get(it,
+							"amount"))) < 0)
+			rc = err_invalid(e, "pending_invoice_items_behavior", "The pending items add"
+					 " up beyond what recur can bill");
+	json_decref(items);
+	return rc;
+}
+
 int svc_invoice_create(json_t **out, struct svc *s, const json_t *p, struct recur_err *e)
 {
 	struct svc_invoice_spec spec;
@@ -312,11 +329,17 @@ int svc_invoice_create(json_t **out, struct svc *s, const json_t *p, struct recu
 	    (rc = svc_invoice_check_rates(s, f.rates, "default_tax_rates", e)) < 0)
 		goto done;
 	ids_new(id, sizeof(id), "in");
-	if (f.has_discounts)
+	if (f.has_discounts) {
+		/* A promotion code's minimum_amount: against the pending items the draft takes. */
+		int64_t amount = 0;
+		if (strcmp(behavior, "include") == 0 &&
+		    (rc = pending_total(&amount, s, customer_id, currency, e)) < 0)
+			goto done;
 		rc = resolve_discounts(&discount_ids, s, f.discounts, id, customer_id, currency,
-				       now, e);
-	else
+				       amount, now, e);
+	} else {
 		rc = customer_discounts(&discount_ids, s, customer_id, now, e);
+	}
 	if (rc < 0)
 		goto done;
 	memset(&spec, 0, sizeof(spec));
@@ -699,8 +722,11 @@ int svc_invoice_update(json_t **out, struct svc *s, const char *id, const json_t
 		money = true;
 	}
 	if (f.has_discounts) {
+		/* A promotion code's minimum_amount is checked against the draft's subtotal. */
 		if ((rc = resolve_discounts(&ids, s, f.discounts, id, inv_str(c.inv, "customer"),
-					    inv_str(c.inv, "currency"), now, e)) < 0 ||
+					    inv_str(c.inv, "currency"),
+					    json_integer_value(json_object_get(c.inv, "subtotal")), now,
+					    e)) < 0 ||
 		    (rc = drop_invoice_discounts(s, id, ids, e)) < 0)
 			goto done;
 		json_object_set(c.inv, "discounts", ids);

@@ -1,11 +1,14 @@
 #include "service/promotion_code.h"
+#include "billing/discount.h"
 #include "core/ids.h"
+#include "core/money.h"
 #include "service/coupon.h"
 #include "service/customer.h"
 #include "service/list.h"
 #include "service/params.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +23,9 @@ static const struct store_col cols[] = {
 	{ "restrictions", COL_JSON, 0 },
 	{ "metadata", COL_JSON, 0 },
 };
+
+/* The most currency_options a code's restrictions can hold. */
+#define SVC_PROMO_CURRENCIES 32
 
 const struct store_table svc_promotion_codes_table = {
 	.table = "promotion_codes", .object = "promotion_code", .noun = "promotion_code",
@@ -63,6 +69,124 @@ static int code_param(char *out, size_t cap, const json_t *p, struct recur_err *
 	return 1;
 }
 
+/*
+ * restrictions of create: first_time_transaction, minimum_amount with its
+ * minimum_amount_currency, and currency_options[<currency>][minimum_amount].
+ * *out is the object to store (new reference), with Stripe's defaults.
+ */
+static int restrictions_param(json_t **out, const json_t *p, struct recur_err *e)
+{
+	static const char *const keys[] = { "first_time_transaction", "minimum_amount",
+					    "minimum_amount_currency", "currency_options", NULL };
+	static const char *const option_keys[] = { "minimum_amount", NULL };
+	const json_t *r = NULL, *options = NULL;
+	const char *currency = NULL, *code;
+	bool first = false;
+	int64_t minimum = 0;
+	int rc, has_minimum = 0;
+	json_t *opt, *stored = NULL;
+	*out = NULL;
+	if ((rc = params_object(&r, p, "restrictions", e)) < 0)
+		return rc;
+	if (r && ((rc = params_only(r, keys, e)) < 0 ||
+		  (rc = params_bool(&first, r, "first_time_transaction", e)) < 0 ||
+		  (rc = has_minimum = params_int(&minimum, r, "minimum_amount", 0, MONEY_MAX_ABS,
+						 e)) < 0 ||
+		  (rc = params_currency(&currency, r, "minimum_amount_currency", e)) < 0 ||
+		  (rc = params_object(&options, r, "currency_options", e)) < 0))
+		return params_nest(e, rc, "restrictions");
+	if (has_minimum && !currency)
+		return err_set(e, RECUR_EINVAL, 400, "invalid_request_error", "parameter_missing",
+			       "restrictions[minimum_amount_currency]", "minimum_amount_currency is"
+			       " required with minimum_amount");
+	if (currency && !has_minimum)
+		return err_invalid(e, "restrictions[minimum_amount]", "minimum_amount_currency"
+				   " needs a minimum_amount");
+	stored = json_pack("{s:b, s:o, s:o}", "first_time_transaction", first, "minimum_amount",
+			   has_minimum ? json_integer(minimum) : json_null(),
+			   "minimum_amount_currency", currency ? json_string(currency) : json_null());
+	json_object_foreach((json_t *)(uintptr_t)options, code, opt) {
+		const struct currency *c = money_currency_find(code);
+		char param[64], lower[4] = "";
+		int64_t m = 0;
+		snprintf(param, sizeof(param), "restrictions[currency_options][%s]", code);
+		if (!c)
+			rc = err_invalid(e, "", "Invalid currency: %s", code);
+		else if (!json_is_object(opt))
+			rc = err_invalid(e, "", "Each currency option is a hash");
+		else if ((rc = params_only(opt, option_keys, e)) >= 0 &&
+			 (rc = params_require(opt, "minimum_amount", e)) >= 0)
+			rc = params_int(&m, opt, "minimum_amount", 0, MONEY_MAX_ABS, e);
+		if (rc < 0) {
+			json_decref(stored);
+			return params_nest(e, rc, param);
+		}
+		for (size_t i = 0; i < 3 && code[i]; i++)
+			lower[i] = (char)tolower((unsigned char)code[i]);
+		json_t *all = json_object_get(stored, "currency_options");
+		if (!all) {
+			all = json_object();
+			json_object_set_new(stored, "currency_options", all);
+		}
+		json_object_set_new(all, lower, json_pack("{s:I}", "minimum_amount", (json_int_t)m));
+	}
+	*out = stored;
+	return 0;
+}
+
+int svc_promotion_code_check(struct svc *s, const json_t *promo, const char *customer,
+			     const char *currency, int64_t amount, const char *param,
+			     struct recur_err *e)
+{
+	const json_t *r = json_object_get(promo, "restrictions");
+	const char *id = json_string_value(json_object_get(promo, "id"));
+	const char *mc = json_string_value(json_object_get(r, "minimum_amount_currency"));
+	struct billing_coupon_currency options[SVC_PROMO_CURRENCIES];
+	struct billing_promo_restrictions br = {
+		.first_time_transaction = json_is_true(json_object_get(r, "first_time_transaction")),
+		.minimum_amount = json_integer_value(json_object_get(r, "minimum_amount")),
+		.currency_options = options,
+	};
+	const char *code;
+	json_t *opt;
+	bool has_transactions = false;
+	snprintf(br.minimum_amount_currency, sizeof(br.minimum_amount_currency), "%s",
+		 mc ? mc : "");
+	json_object_foreach((json_t *)(uintptr_t)json_object_get(r, "currency_options"), code, opt) {
+		if (br.n_currency_options >= SVC_PROMO_CURRENCIES)
+			break;
+		struct billing_coupon_currency *o = &options[br.n_currency_options++];
+		snprintf(o->currency, sizeof(o->currency), "%s", code);
+		o->amount_off = json_integer_value(json_object_get(opt, "minimum_amount"));
+	}
+	if (br.first_time_transaction && customer) {
+		/* Stripe: only "Customers without any successful payments or invoices". */
+		struct store_val p[] = { SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode),
+					 SV_TEXT(customer) };
+		int64_t one = 0;
+		int rc = store_query_int(&one, &has_transactions, s->db,
+					 "SELECT 1 FROM invoices WHERE tenant_id = $1 AND livemode = $2"
+					 " AND customer = $3 AND status = 'paid' AND total > 0 LIMIT 1",
+					 p, 3, e);
+		if (rc < 0)
+			return rc;
+	}
+	switch (billing_promo_check(&br, has_transactions, currency, amount)) {
+	case BILLING_PROMO_OK:
+		return 0;
+	case BILLING_PROMO_NOT_FIRST_TIME:
+		return err_invalid(e, param, "The promotion code %s is only for a customer's first"
+				   " transaction", id);
+	case BILLING_PROMO_BELOW_MINIMUM:
+		return err_invalid(e, param, "The promotion code %s needs an amount of at least its"
+				   " minimum_amount", id);
+	case BILLING_PROMO_CURRENCY:
+	default:
+		return err_invalid(e, param, "The promotion code %s has no minimum_amount for %s",
+				   id, currency ? currency : "this currency");
+	}
+}
+
 static const char *const create_params[] = { "coupon", "code", "active", "customer",
 					     "expires_at", "max_redemptions", "restrictions",
 					     "metadata", "promotion", NULL };
@@ -71,8 +195,8 @@ int svc_promotion_code_create(json_t **out, struct svc *s, const json_t *p, stru
 {
 	char id[IDS_MAX], code[512];
 	const char *coupon = NULL, *customer = NULL;
-	const json_t *promotion = NULL, *restrictions = NULL;
-	json_t *row = NULL, *md = NULL, *obj = NULL;
+	const json_t *promotion = NULL;
+	json_t *row = NULL, *md = NULL, *obj = NULL, *restrictions = NULL;
 	bool active = true;
 	int64_t expires = 0, max = 0;
 	int rc, has_code;
@@ -90,7 +214,7 @@ int svc_promotion_code_create(json_t **out, struct svc *s, const json_t *p, stru
 	    (rc = params_string(&customer, p, "customer", 255, e)) < 0 ||
 	    (rc = params_int(&expires, p, "expires_at", s->now + 1, INT64_MAX, e)) < 0 ||
 	    (rc = params_int(&max, p, "max_redemptions", 1, 1000000000, e)) < 0 ||
-	    (rc = params_object(&restrictions, p, "restrictions", e)) < 0 ||
+	    (rc = restrictions_param(&restrictions, p, e)) < 0 ||
 	    (rc = params_metadata(&md, NULL, p, e)) < 0)
 		return rc;
 	if (!has_code) {
@@ -116,17 +240,13 @@ int svc_promotion_code_create(json_t **out, struct svc *s, const json_t *p, stru
 	ids_new(id, sizeof(id), "promo");
 	/*
 	 * o, not O, for the values made here: the pack takes their only reference
-	 * (with O they leaked; LSan found it). The caller's restrictions is copied.
+	 * (with O they leaked; LSan found it).
 	 */
 	row = json_pack("{s:s, s:I, s:s, s:s, s:b, s:s?, s:o, s:o, s:I, s:o, s:O}", "id", id,
 			"created", (json_int_t)s->now, "code", code, "coupon", coupon, "active", active,
 			"customer", customer, "expires_at", expires ? json_integer(expires) : json_null(),
 			"max_redemptions", max ? json_integer(max) : json_null(), "times_redeemed",
-			(json_int_t)0, "restrictions",
-			restrictions ? json_deep_copy(restrictions)
-				     : json_pack("{s:b, s:n, s:n}", "first_time_transaction", 0,
-						 "minimum_amount", "minimum_amount_currency"),
-			"metadata", md);
+			(json_int_t)0, "restrictions", json_incref(restrictions), "metadata", md);
 	if ((rc = store_obj_insert(s->db, &svc_promotion_codes_table, &s->scope, row, e)) < 0) {
 		if (rc == RECUR_ECONFLICT)
 			rc = err_invalid(e, "code", "An active promotion code with the code %s already"
@@ -147,6 +267,7 @@ done:
 	json_decref(row);
 	json_decref(md);
 	json_decref(obj);
+	json_decref(restrictions);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include "service/subscription.h"
 #include "service/payment_method.h"
 #include "core/ids.h"
+#include "core/money.h"
 #include "service/customer.h"
 #include "service/invoice.h"
 #include "service/list.h"
@@ -749,7 +750,20 @@ int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct
 	began = 1;
 	char id[IDS_MAX];
 	ids_new(id, sizeof(id), "sub");
-	if ((rc = sub_discounts_param(&discounts, s, p, customer_id, id, currency, now, e)) < 0)
+	/* A promotion code's minimum_amount is checked against the items' recurring amount. */
+	int64_t amount = 0;
+	for (size_t i = 0; i < nitems; i++) {
+		int64_t a = 0;
+		if ((rc = svc_pricing_amount(&a, items[i].price, items[i].quantity, e)) < 0)
+			goto done;
+		if (money_add(&amount, amount, a) < 0) {
+			rc = err_invalid(e, "items", "The items' amounts add up beyond what recur"
+					 " can bill");
+			goto done;
+		}
+	}
+	if ((rc = sub_discounts_param(&discounts, s, p, customer_id, id, currency, amount, now,
+				      e)) < 0)
 		goto done;
 
 	/*

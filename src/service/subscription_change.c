@@ -11,6 +11,7 @@
  * billing interval starts a new cycle now and is invoiced at once.
  */
 #include "core/ids.h"
+#include "core/money.h"
 #include "service/customer.h"
 #include "service/discount.h"
 #include "service/params.h"
@@ -57,8 +58,8 @@ int sub_trial_settings_param(json_t **out, const json_t *p, struct recur_err *e)
 }
 
 int sub_discounts_param(json_t **out, struct svc *s, const json_t *p, const char *customer,
-			const char *subscription, const char *currency, int64_t now,
-			struct recur_err *e)
+			const char *subscription, const char *currency, int64_t amount,
+			int64_t now, struct recur_err *e)
 {
 	static const char *const keys[] = { "coupon", "promotion_code", "discount", NULL };
 	const json_t *arr = NULL;
@@ -120,7 +121,7 @@ int sub_discounts_param(json_t **out, struct svc *s, const json_t *p, const char
 		}
 		snprintf(param, sizeof(param), "discounts[%zu][%s]", i, c ? "coupon" : "promotion_code");
 		if ((rc = svc_discount_create(&disc, s, c, c ? NULL : pc, customer, subscription,
-					      currency, now, param, e)) < 0)
+					      currency, amount, now, param, e)) < 0)
 			goto done;
 		json_array_append(ids, json_object_get(disc, "id"));
 		json_decref(disc);
@@ -128,7 +129,7 @@ int sub_discounts_param(json_t **out, struct svc *s, const json_t *p, const char
 	if (coupon || promo) {
 		json_t *disc = NULL;
 		if ((rc = svc_discount_create(&disc, s, coupon, coupon ? NULL : promo, customer,
-					      subscription, currency, now,
+					      subscription, currency, amount, now,
 					      coupon ? "coupon" : "promotion_code", e)) < 0)
 			goto done;
 		json_array_append(ids, json_object_get(disc, "id"));
@@ -362,6 +363,54 @@ static void item_changes_free(struct item_change *c, size_t n)
 	}
 }
 
+/*
+ * The recurring amount of the items as the update leaves them (changes
+ * applied to items), which a promotion code's minimum_amount is checked
+ * against.
+ */
+static int amount_after(int64_t *out, struct svc *s, const json_t *items,
+			const struct item_change *changes, size_t n, struct recur_err *e)
+{
+	size_t i;
+	json_t *it;
+	int64_t sum = 0, a = 0;
+	int rc = 0;
+	*out = 0;
+	json_array_foreach(items, i, it) {
+		const struct item_change *c = NULL;
+		for (size_t k = 0; k < n; k++)
+			if (changes[k].id &&
+			    strcmp(changes[k].id, json_string_value(json_object_get(it, "id"))) == 0)
+				c = &changes[k];
+		if (c && c->deleted)
+			continue;
+		json_t *owned = NULL, *item = json_copy(it);
+		if (c && c->price)
+			json_object_set(item, "price", c->price);
+		if (c)
+			json_object_set_new(item, "quantity", json_integer(c->quantity));
+		rc = sub_item_amount(&a, s, item, NULL, &owned, e);
+		json_decref(owned);
+		json_decref(item);
+		if (rc < 0)
+			return rc;
+		if (money_add(&sum, sum, a) < 0)
+			return err_invalid(e, "items", "The items' amounts add up beyond what recur can"
+					   " bill");
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (changes[k].id || !changes[k].price)
+			continue;
+		if ((rc = svc_pricing_amount(&a, changes[k].price, changes[k].quantity, e)) < 0)
+			return rc;
+		if (money_add(&sum, sum, a) < 0)
+			return err_invalid(e, "items", "The items' amounts add up beyond what recur can"
+					   " bill");
+	}
+	*out = sum;
+	return 0;
+}
+
 static const char *const update_params[] = {
 	"items", "proration_behavior", "proration_date", "cancel_at_period_end", "cancel_at",
 	"trial_end", "trial_from_plan", "trial_settings", "default_tax_rates", "metadata",
@@ -474,9 +523,12 @@ int svc_subscription_update(json_t **out, struct svc *s, const char *id, const j
 		rc = refuse_ended(row, e);
 		goto done;
 	}
-	if ((rc = sub_discounts_param(&discounts, s, p,
+	int64_t amount = 0;
+	if ((rc = amount_after(&amount, s, items, changes, nchanges, e)) < 0 ||
+	    (rc = sub_discounts_param(&discounts, s, p,
 				      json_string_value(json_object_get(row, "customer")), id,
-				      json_string_value(json_object_get(row, "currency")), now, e)) < 0)
+				      json_string_value(json_object_get(row, "currency")), amount, now,
+				      e)) < 0)
 		goto done;
 
 	/* Interval and currency must stay one across items; a new interval resets the cycle. */

@@ -84,10 +84,14 @@ int sub_check_tax_rates(json_t **out, struct svc *s, const json_t *p, const char
 			struct recur_err *e);
 int sub_proration_param(const char **out, const json_t *p, struct recur_err *e);
 int sub_trial_settings_param(json_t **out, const json_t *p, struct recur_err *e);
-/* discounts[] / coupon / promotion_code: creates the discount rows; *out is their ids. */
+/*
+ * discounts[] / coupon / promotion_code: creates the discount rows; *out is
+ * their ids. amount: the items' recurring amount a promotion code's
+ * minimum_amount is checked against.
+ */
 int sub_discounts_param(json_t **out, struct svc *s, const json_t *p, const char *customer,
-			const char *subscription, const char *currency, int64_t now,
-			struct recur_err *e);
+			const char *subscription, const char *currency, int64_t amount,
+			int64_t now, struct recur_err *e);
 
 /*
  * Ends the subscription row at `at` (status canceled, canceled_at, ended_at),

@@ -130,3 +130,100 @@ test('a balance is refused without a currency, and one given with it is applied 
   assert.equal(first.amount_due, 7500);
   assert.equal((await stripe.customers.retrieve(customer.id)).balance, 0);
 });
+
+/* ---- promotion code restrictions ------------------------------------------- */
+
+test('restrictions are checked on create and shown as Stripe shows them', async () => {
+  const coupon = await stripe.coupons.create({ percent_off: 20, duration: 'once' });
+  const plain = await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id } });
+  assert.deepEqual(plain.restrictions, { first_time_transaction: false, minimum_amount: null, minimum_amount_currency: null });
+  const both = await stripe.promotionCodes.create({
+    promotion: { type: 'coupon', coupon: coupon.id },
+    restrictions: { first_time_transaction: true, minimum_amount: 50000, minimum_amount_currency: 'NOK', currency_options: { eur: { minimum_amount: 4000 } } },
+  });
+  assert.deepEqual(both.restrictions, {
+    first_time_transaction: true, minimum_amount: 50000, minimum_amount_currency: 'nok',
+    currency_options: { eur: { minimum_amount: 4000 } },
+  });
+  const promotion = { type: 'coupon', coupon: coupon.id };
+  await refused(() => stripe.promotionCodes.create({ promotion, restrictions: { minimum_amount: 100 } }),
+    'restrictions[minimum_amount_currency]');
+  await refused(() => stripe.promotionCodes.create({ promotion, restrictions: { minimum_amount_currency: 'nok' } }),
+    'restrictions[minimum_amount]');
+  await refused(() => stripe.promotionCodes.create({ promotion, restrictions: { minimum_amount: -1, minimum_amount_currency: 'nok' } }),
+    'restrictions[minimum_amount]');
+  await refused(() => stripe.promotionCodes.create({ promotion, restrictions: { first_time: true } }),
+    'restrictions[first_time]');
+  await refused(() => stripe.promotionCodes.create({ promotion, restrictions: { currency_options: { xxx: { minimum_amount: 1 } } } }),
+    'restrictions[currency_options][xxx]');
+});
+
+test('first_time_transaction refuses a customer with a paid invoice, on the param that applies the code', async () => {
+  const { customer, prices } = await world('2026-04-01', [monthly(10000)]);
+  const coupon = await stripe.coupons.create({ percent_off: 20, duration: 'once' });
+  const promo = await stripe.promotionCodes.create({
+    promotion: { type: 'coupon', coupon: coupon.id }, restrictions: { first_time_transaction: true },
+  });
+  const item = [{ price: prices[0].id }];
+  // A first-time customer redeems it: 100.00 − 20 % = 80.00.
+  const first = await stripe.subscriptions.create({ customer: customer.id, items: item, discounts: [{ promotion_code: promo.id }] });
+  assert.equal((await stripe.invoices.retrieve(first.latest_invoice)).total, 8000);
+  await stripe.invoices.pay(first.latest_invoice, { paid_out_of_band: true });
+  // With a paid invoice behind it the customer cannot any more, whichever param carries it.
+  await refused(() => stripe.subscriptions.create({ customer: customer.id, items: item, discounts: [{ promotion_code: promo.id }] }),
+    'discounts[0][promotion_code]');
+  await refused(() => stripe.subscriptions.create({ customer: customer.id, items: item, promotion_code: promo.id }),
+    'promotion_code');
+  await refused(() => stripe.subscriptions.update(first.id, { discounts: [{ promotion_code: promo.id }] }),
+    'discounts[0][promotion_code]');
+  const draft = await stripe.invoices.create({ customer: customer.id, currency: 'nok' });
+  await refused(() => stripe.invoices.update(draft.id, { discounts: [{ promotion_code: promo.id }] }),
+    'discounts[0][promotion_code]');
+  assert.equal((await stripe.promotionCodes.retrieve(promo.id)).times_redeemed, 1);
+  // A trial's 0.00 invoice is no transaction.
+  const w = await world('2026-04-01', [monthly(10000)]);
+  const trial = await stripe.subscriptions.create({ customer: w.customer.id, items: [{ price: w.prices[0].id }], trial_period_days: 7 });
+  const later = await stripe.subscriptions.update(trial.id, { promotion_code: promo.id });
+  assert.equal(later.discounts.length, 1);
+});
+
+test('minimum_amount is compared with the items\' recurring amount, or an invoice\'s subtotal, in its currency', async () => {
+  const { customer, prices } = await world('2026-04-01', [monthly(10000), monthly(40000)]);
+  const coupon = await stripe.coupons.create({ percent_off: 10, duration: 'forever' });
+  const promo = await stripe.promotionCodes.create({
+    promotion: { type: 'coupon', coupon: coupon.id }, restrictions: { minimum_amount: 50000, minimum_amount_currency: 'nok' },
+  });
+  // 100.00 is below 500.00.
+  await refused(() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices[0].id }], discounts: [{ promotion_code: promo.id }] }),
+    'discounts[0][promotion_code]');
+  // 100.00 + 400.00 meets it: 500.00 − 10 % = 450.00.
+  const sub = await stripe.subscriptions.create({
+    customer: customer.id, items: [{ price: prices[0].id }, { price: prices[1].id }], promotion_code: promo.id,
+  });
+  assert.equal((await stripe.invoices.retrieve(sub.latest_invoice)).total, 45000);
+  // On update it is the items as the update leaves them: 1 × 100.00 is too little, 5 × 100.00 enough.
+  const small = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices[0].id }] });
+  await refused(() => stripe.subscriptions.update(small.id, { promotion_code: promo.id }), 'promotion_code');
+  const grown = await stripe.subscriptions.update(small.id, {
+    items: [{ id: small.items.data[0].id, quantity: 5 }], proration_behavior: 'none', promotion_code: promo.id,
+  });
+  assert.equal(grown.discounts.length, 1);
+  // In another currency without a minimum for it, the code cannot be met.
+  const eurProduct = await stripe.products.create({ name: 'Euro' });
+  const eur = await stripe.prices.create({ product: eurProduct.id, currency: 'eur', ...monthly(100000) });
+  const euroCustomer = await stripe.customers.create({ email: 'eu@example.no', test_clock: customer.test_clock });
+  await refused(() => stripe.subscriptions.create({ customer: euroCustomer.id, items: [{ price: eur.id }], promotion_code: promo.id }),
+    'promotion_code');
+  // A draft's subtotal: 300.00 is too little, 600.00 enough.
+  await stripe.invoiceItems.create({ customer: customer.id, amount: 30000, currency: 'nok' });
+  const draft = await stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' });
+  await refused(() => stripe.invoices.update(draft.id, { discounts: [{ promotion_code: promo.id }] }), 'discounts[0][promotion_code]');
+  await stripe.invoiceItems.create({ customer: customer.id, invoice: draft.id, amount: 30000, currency: 'nok' });
+  const discounted = await stripe.invoices.update(draft.id, { discounts: [{ promotion_code: promo.id }] });
+  assert.equal(discounted.subtotal, 60000);
+  assert.equal(discounted.total, 54000);
+  // On create, against the pending items the draft takes.
+  await stripe.invoiceItems.create({ customer: customer.id, amount: 20000, currency: 'nok' });
+  await refused(() => stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include', discounts: [{ promotion_code: promo.id }] }),
+    'discounts[0][promotion_code]');
+});

@@ -499,6 +499,39 @@ static void test_allocate_slots(void **state)
 	assert_int_equal(c.v[5], 5);  /* 4.5: the largest remainder */
 }
 
+/* Promotion code restrictions: first transaction, minimum per currency. */
+static void test_promo_check(void **state)
+{
+	static const struct billing_coupon_currency eur[] = { { "eur", 1000 } };
+	const struct billing_promo_restrictions none = { 0 };
+	const struct billing_promo_restrictions first = { .first_time_transaction = true };
+	const struct billing_promo_restrictions min = {
+		.minimum_amount = 50000, .minimum_amount_currency = "nok",
+		.currency_options = eur, .n_currency_options = 1,
+	};
+	const struct {
+		const struct billing_promo_restrictions *r;
+		bool has_transactions;
+		const char *currency;
+		int64_t amount;
+		enum billing_promo_refusal want;
+	} cases[] = {
+		{ &none, true, "nok", 0, BILLING_PROMO_OK },
+		{ &first, false, "nok", 0, BILLING_PROMO_OK },
+		{ &first, true, "nok", 100000, BILLING_PROMO_NOT_FIRST_TIME },
+		{ &min, true, "nok", 50000, BILLING_PROMO_OK },        /* the minimum itself */
+		{ &min, false, "NOK", 49999, BILLING_PROMO_BELOW_MINIMUM },
+		{ &min, false, "eur", 1000, BILLING_PROMO_OK },        /* currency_options */
+		{ &min, false, "eur", 999, BILLING_PROMO_BELOW_MINIMUM },
+		{ &min, false, "sek", 10000000, BILLING_PROMO_CURRENCY },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(billing_promo_check(cases[i].r, cases[i].has_transactions,
+						     cases[i].currency, cases[i].amount),
+				 cases[i].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_allocate_table),
 		cmocka_unit_test(test_allocate_property),
 		cmocka_unit_test(test_allocate_slots),
+		cmocka_unit_test(test_promo_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
