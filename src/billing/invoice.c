@@ -254,3 +254,37 @@ done:
 		fail(e, rc, "Invoice amounts are too large");
 	return rc;
 }
+
+int billing_invoice_net_amounts(int64_t *net, const int64_t *amounts, size_t n,
+				const char *currency, int64_t period_start,
+				const struct billing_discount *discounts, size_t n_discounts,
+				struct recur_err *e)
+{
+	struct billing_invoice_line lines[BILLING_NET_AMOUNTS_MAX];
+	struct billing_invoice_line_result results[BILLING_NET_AMOUNTS_MAX];
+	struct billing_invoice inv;
+	struct billing_invoice_input in = {
+		.period_start = period_start, .lines = lines, .n_lines = n,
+		.discounts = discounts, .n_discounts = n_discounts,
+	};
+	size_t i, d;
+	int rc;
+
+	if (n > BILLING_NET_AMOUNTS_MAX)
+		return e ? err_set(e, RECUR_EINVAL, 400, "invalid_request_error",
+				   "parameter_invalid", NULL, "At most %d amounts",
+				   BILLING_NET_AMOUNTS_MAX) : RECUR_EINVAL;
+	snprintf(in.currency, sizeof(in.currency), "%s", currency ? currency : "");
+	for (i = 0; i < n; i++)
+		lines[i] = (struct billing_invoice_line){ .amount = amounts[i], .discountable = true,
+							  .period_start = period_start,
+							  .period_end = period_start };
+	if ((rc = billing_invoice_assemble(&inv, n ? results : NULL, &in, e)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		net[i] = amounts[i];
+		for (d = 0; d < n_discounts; d++)
+			net[i] -= results[i].discount_amounts[d];
+	}
+	return 0;
+}

@@ -151,4 +151,20 @@ int billing_invoice_assemble(struct billing_invoice *out,
 			     const struct billing_invoice_input *in,
 			     struct recur_err *e);
 
+/* The most amounts billing_invoice_net_amounts takes. */
+#define BILLING_NET_AMOUNTS_MAX 40
+
+/*
+ * net[i] = amounts[i] less its share of every discount an invoice of those
+ * amounts alone (all discountable, no tax) at period_start in currency would
+ * take, shared out as billing_invoice_assemble shares them (largest
+ * remainder). Stripe prorates these discounted amounts: a proration's line
+ * carries the discount already. n <= BILLING_NET_AMOUNTS_MAX. Errors as
+ * billing_invoice_assemble.
+ */
+int billing_invoice_net_amounts(int64_t *net, const int64_t *amounts, size_t n,
+				const char *currency, int64_t period_start,
+				const struct billing_discount *discounts, size_t n_discounts,
+				struct recur_err *e);
+
 #endif

@@ -10,6 +10,7 @@
  * invoice; always_invoice bills them at once; none drops them. A change of
  * billing interval starts a new cycle now and is invoiced at once.
  */
+#include "billing/invoice.h"
 #include "core/ids.h"
 #include "core/money.h"
 #include "service/customer.h"
@@ -147,19 +148,86 @@ done:
 	return rc;
 }
 
-/* Lines for the time left of one item, at amount per full period. */
+/*
+ * A set of items (prices and quantities) with their full-period amounts net
+ * of the subscription's discounts. Stripe prorates the discounted amount (its
+ * default, proration_discounts=included): a proration line carries its
+ * discount already, and is not discountable again on the invoice it lands on.
+ */
+struct item_set {
+	size_t n;
+	json_t *prices[SUB_MAX_ITEMS * 2];
+	int64_t qty[SUB_MAX_ITEMS * 2];
+	int64_t net[SUB_MAX_ITEMS * 2];
+};
+
+static void item_set_free(struct item_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		json_decref(set->prices[i]);
+	set->n = 0;
+}
+
+/* Adds price (borrowed) at qty; the index it takes. */
+static size_t item_set_add(struct item_set *set, json_t *price, int64_t qty)
+{
+	set->prices[set->n] = json_incref(price);
+	set->qty[set->n] = qty;
+	return set->n++;
+}
+
+/* Fills set->net: the amounts less the discounts discount_ids give in row's period. */
+static int item_set_net(struct item_set *set, struct svc *s, const json_t *row,
+			const json_t *discount_ids, struct recur_err *e)
+{
+	struct svc_coupon coupons[BILLING_DISCOUNTS_MAX];
+	struct billing_discount discounts[BILLING_DISCOUNTS_MAX];
+	int64_t amounts[SUB_MAX_ITEMS * 2];
+	size_t nd = 0;
+	int rc;
+	for (size_t i = 0; i < set->n; i++)
+		if ((rc = svc_pricing_amount(&amounts[i], set->prices[i], set->qty[i], e)) < 0)
+			return rc;
+	if ((rc = svc_discounts_load(coupons, discounts, &nd, s, discount_ids, e)) < 0)
+		return rc;
+	/* A repeating discount applies as it would to this period's invoice. */
+	if (billing_invoice_net_amounts(set->net, amounts, set->n,
+					json_string_value(json_object_get(row, "currency")),
+					json_integer_value(json_object_get(row,
+									   "current_period_start")),
+					discounts, nd, e) < 0)
+		return err_internal(e, "cannot discount the prorated amounts");
+	return 0;
+}
+
+/* The set of items as they are (one entry per item, in order), net of row's discounts. */
+static int item_set_load(struct item_set *set, struct svc *s, const json_t *row,
+			 const json_t *items, struct recur_err *e)
+{
+	size_t i;
+	json_t *it;
+	int rc;
+	set->n = 0;
+	json_array_foreach(items, i, it) {
+		json_t *price = NULL;
+		if ((rc = svc_get_cached(&price, s, &svc_prices_table,
+					 json_string_value(json_object_get(it, "price")), e)) < 0)
+			return rc;
+		item_set_add(set, price, json_integer_value(json_object_get(it, "quantity")));
+		json_decref(price);
+	}
+	return item_set_net(set, s, row, json_object_get(row, "discounts"), e);
+}
+
+/* Lines for the time left of one item, at full (its discounted amount) per full period. */
 static int prorate_item(struct sub_lines *out, struct svc *s, const json_t *row,
-			const json_t *item, const json_t *price, int64_t qty, int64_t at,
-			enum billing_proration_kind kind, struct recur_err *e)
+			const json_t *item, const json_t *price, int64_t qty, int64_t full,
+			int64_t at, enum billing_proration_kind kind, struct recur_err *e)
 {
 	int64_t cps = json_integer_value(json_object_get(row, "current_period_start"));
 	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
-	int64_t full = 0;
 	char name[200];
 	struct billing_proration_line pl;
-	int rc = svc_pricing_amount(&full, price, qty, e);
-	if (rc < 0)
-		return rc;
 	if (at >= cpe || out->n >= sizeof(out->lines) / sizeof(out->lines[0]))
 		return 0;
 	if (billing_prorate_line(&pl, kind, full, cps, cpe, at, MONEY_ROUND_HALF_UP) < 0)
@@ -426,6 +494,7 @@ int svc_subscription_update(json_t **out, struct svc *s, const char *id, const j
 	size_t nchanges = 0;
 	json_t *before = NULL, *row = NULL, *items = NULL, *md = NULL, *rates = NULL;
 	json_t *discounts = NULL, *trial_settings = NULL, *pause = NULL;
+	struct item_set old_set = { 0 }, new_set = { 0 };
 	const char *proration = "create_prorations", *desc = NULL, *collection = NULL, *anchor = NULL;
 	const char *pm = NULL, *pay_behavior = NULL;
 	int64_t proration_date = 0, cancel_at = 0, days = 0, trial_end = 0, now = 0;
@@ -574,29 +643,55 @@ int svc_subscription_update(json_t **out, struct svc *s, const char *id, const j
 	/* Apply the item changes, collecting proration lines at `at`. */
 	struct sub_lines prorations = { 0 };
 	bool trialing = strcmp(status, "trialing") == 0;
+	/*
+	 * What is credited is the items as they are, under the discounts they
+	 * have; what is charged, the items as the update leaves them, under the
+	 * discounts they will have: both discounted as Stripe prorates them.
+	 */
+	size_t new_of_change[SUB_MAX_ITEMS] = { 0 };
+	if (!trialing && (rc = item_set_load(&old_set, s, before, items, e)) < 0)
+		goto done;
+	if (!trialing && !cycle_resets) {
+		json_array_foreach(items, i, it) {
+			const struct item_change *c = NULL;
+			for (size_t k = 0; k < nchanges; k++)
+				if (changes[k].id && strcmp(changes[k].id, json_string_value(
+						json_object_get(it, "id"))) == 0)
+					c = &changes[k];
+			if (c && c->deleted)
+				continue;
+			size_t at_new = item_set_add(&new_set, c && c->price ? c->price : old_set.prices[i],
+						     c ? c->quantity : old_set.qty[i]);
+			for (size_t k = 0; k < nchanges; k++)
+				if (&changes[k] == c)
+					new_of_change[k] = at_new;
+		}
+		for (size_t k = 0; k < nchanges; k++)
+			if (!changes[k].id)
+				new_of_change[k] = item_set_add(&new_set, changes[k].price,
+								changes[k].quantity);
+		if ((rc = item_set_net(&new_set, s, row, discounts ? discounts
+						: json_object_get(row, "discounts"), e)) < 0)
+			goto done;
+	}
 	if (cycle_resets && !trialing && pb != BILLING_PRORATION_BEHAVIOR_NONE) {
 		/* A new cycle credits the unused time of everything billed so far. */
-		json_array_foreach(items, i, it) {
-			json_t *price = NULL;
-			if ((rc = store_obj_get(&price, s->db, &svc_prices_table, &s->scope,
-						json_string_value(json_object_get(it, "price")), e)) < 0)
+		json_array_foreach(items, i, it)
+			if ((rc = prorate_item(&prorations, s, row, it, old_set.prices[i],
+					       old_set.qty[i], old_set.net[i], now,
+					       BILLING_PRORATION_UNUSED_TIME, e)) < 0)
 				goto done;
-			rc = prorate_item(&prorations, s, row, it, price,
-					  json_integer_value(json_object_get(it, "quantity")), now,
-					  BILLING_PRORATION_UNUSED_TIME, e);
-			json_decref(price);
-			if (rc < 0)
-				goto done;
-		}
 	}
 	for (size_t k = 0; k < nchanges; k++) {
 		struct item_change *c = &changes[k];
 		json_t *cur = NULL;
-		size_t j;
+		size_t j, cur_at = 0;
 		json_t *x;
 		json_array_foreach(items, j, x)
-			if (c->id && strcmp(json_string_value(json_object_get(x, "id")), c->id) == 0)
+			if (c->id && strcmp(json_string_value(json_object_get(x, "id")), c->id) == 0) {
 				cur = x;
+				cur_at = j;
+			}
 		json_t *old_price = NULL, *new_price = NULL;
 		if (cur && (rc = store_obj_get(&old_price, s->db, &svc_prices_table, &s->scope,
 					       json_string_value(json_object_get(cur, "price")), e)) < 0)
@@ -604,11 +699,13 @@ int svc_subscription_update(json_t **out, struct svc *s, const char *id, const j
 		new_price = c->price ? json_incref(c->price) : json_incref(old_price);
 		int64_t old_qty = cur ? json_integer_value(json_object_get(cur, "quantity")) : 0;
 		if (!trialing && !cycle_resets) {
-			if (cur && (rc = prorate_item(&prorations, s, row, cur, old_price, old_qty, at,
+			if (cur && (rc = prorate_item(&prorations, s, row, cur, old_price, old_qty,
+						      old_set.net[cur_at], at,
 						      BILLING_PRORATION_UNUSED_TIME, e)) < 0)
 				goto item_done;
 			if (!c->deleted && (rc = prorate_item(&prorations, s, row, cur ? cur : json_null(),
-							      new_price, c->quantity, at,
+							      new_price, c->quantity,
+							      new_set.net[new_of_change[k]], at,
 							      BILLING_PRORATION_REMAINING_TIME, e)) < 0)
 				goto item_done;
 		}
@@ -783,6 +880,8 @@ done:
 	json_decref(discounts);
 	json_decref(trial_settings);
 	json_decref(pause);
+	item_set_free(&old_set);
+	item_set_free(&new_set);
 	return rc;
 }
 
@@ -796,28 +895,22 @@ int sub_end(struct svc *s, json_t *row, const json_t *before, int64_t at, bool p
 	    bool invoice_now, const char *reason, struct recur_err *e)
 {
 	json_t *items = NULL;
+	struct item_set set = { 0 };
 	int rc = 0;
 	const char *id = json_string_value(json_object_get(row, "id"));
 	const char *status = json_string_value(json_object_get(row, "status"));
 	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
 	if (prorate && strcmp(status, "trialing") != 0 && at < cpe) {
 		struct sub_lines credits = { 0 };
-		if ((rc = sub_load_items(&items, s, id, e)) < 0)
+		if ((rc = sub_load_items(&items, s, id, e)) < 0 ||
+		    (rc = item_set_load(&set, s, row, items, e)) < 0)
 			goto done;
 		size_t i;
 		json_t *it;
-		json_array_foreach(items, i, it) {
-			json_t *price = NULL;
-			if ((rc = store_obj_get(&price, s->db, &svc_prices_table, &s->scope,
-						json_string_value(json_object_get(it, "price")), e)) < 0)
+		json_array_foreach(items, i, it)
+			if ((rc = prorate_item(&credits, s, row, it, set.prices[i], set.qty[i],
+					       set.net[i], at, BILLING_PRORATION_UNUSED_TIME, e)) < 0)
 				goto done;
-			rc = prorate_item(&credits, s, row, it, price,
-					  json_integer_value(json_object_get(it, "quantity")), at,
-					  BILLING_PRORATION_UNUSED_TIME, e);
-			json_decref(price);
-			if (rc < 0)
-				goto done;
-		}
 		if ((rc = settle_prorations(s, row, true, &credits,
 					    invoice_now ? BILLING_PRORATION_INVOICE_NOW
 							: BILLING_PRORATION_PENDING,
@@ -837,6 +930,7 @@ int sub_end(struct svc *s, json_t *row, const json_t *before, int64_t at, bool p
 	rc = sub_save(s, row, before, "customer.subscription.deleted", e);
 done:
 	json_decref(items);
+	item_set_free(&set);
 	return rc;
 }
 

@@ -227,3 +227,43 @@ test('minimum_amount is compared with the items\' recurring amount, or an invoic
   await refused(() => stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include', discounts: [{ promotion_code: promo.id }] }),
     'discounts[0][promotion_code]');
 });
+
+/* ---- prorations under a discount ------------------------------------------- */
+
+test('prorations are of the discounted amounts, and the invoice does not discount them again', async () => {
+  const { clock, customer, prices } = await world('2026-04-01', [monthly(10000), monthly(20000)]);
+  const pct = await stripe.coupons.create({ percent_off: 25, duration: 'forever' });
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices[0].id }], discounts: [{ coupon: pct.id }] });
+  assert.equal((await stripe.invoices.retrieve(sub.latest_invoice)).total, 7500);
+  await advance(clock, '2026-04-16');
+  // Half of April: −75.00 / 2 and +150.00 / 2, each already 25 % off.
+  await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: prices[1].id }] });
+  assert.deepEqual(await pendingAmounts(customer), [-3750, 7500]);
+  const pending = await stripe.invoiceItems.list({ customer: customer.id, pending: true });
+  assert.deepEqual(pending.data.map((i) => [i.proration, i.discountable]), [[true, false], [true, false]]);
+  await advance(clock, '2026-05-01');
+  const renewal = (await invoicesOf({ subscription: sub.id })).at(-1);
+  // 200.00 − 25 % = 150.00, plus the prorations 37.50, which take no discount.
+  assert.equal(renewal.subtotal, 23750);
+  assert.deepEqual(renewal.total_discount_amounts.map((d) => d.amount), [5000]);
+  assert.equal(renewal.total, 18750);
+
+  // A fixed 20.00 off: −80.00 / 2 + 180.00 / 2 = 50.00 at once, not 30.00.
+  const w = await world('2026-04-01', [monthly(10000), monthly(20000)]);
+  const off = await stripe.coupons.create({ amount_off: 2000, currency: 'nok', duration: 'forever' });
+  const s2 = await stripe.subscriptions.create({ customer: w.customer.id, items: [{ price: w.prices[0].id }], discounts: [{ coupon: off.id }] });
+  await advance(w.clock, '2026-04-16');
+  const up = await stripe.subscriptions.update(s2.id, {
+    items: [{ id: s2.items.data[0].id, price: w.prices[1].id }], proration_behavior: 'always_invoice',
+  });
+  const inv = await stripe.invoices.retrieve(up.latest_invoice);
+  assert.deepEqual(inv.lines.data.map((l) => l.amount).sort((a, b) => a - b), [-4000, 9000]);
+  assert.equal(inv.total, 5000);
+
+  // Cancelling credits the discounted unused time: 75.00 / 2.
+  const c = await world('2026-04-01', [monthly(10000)]);
+  const s3 = await stripe.subscriptions.create({ customer: c.customer.id, items: [{ price: c.prices[0].id }], discounts: [{ coupon: pct.id }] });
+  await advance(c.clock, '2026-04-16');
+  await stripe.subscriptions.cancel(s3.id, { prorate: true, invoice_now: true });
+  assert.equal((await stripe.customers.retrieve(c.customer.id)).balance, -3750);
+});

@@ -595,6 +595,31 @@ static void test_rejects(void **state)
 	}
 }
 
+/* The discounted amounts Stripe prorates: each discount shared as on an invoice. */
+static void test_net_amounts(void **state)
+{
+	static const struct billing_coupon nok2000 = { .amount_off = 2000, .currency = "nok",
+						       .duration = BILLING_COUPON_FOREVER };
+	const struct billing_discount both[] = { { .coupon = &pct10 }, { .coupon = &nok2000 } };
+	const struct billing_discount used[] = { { .coupon = &pct50, .times_applied = 1 } };
+	const int64_t amounts[] = { 10000, 5000 };
+	int64_t net[2];
+	(void)state;
+	/* 10 % of 150.00 is 10.00 + 5.00; 20.00 of the 135.00 left is 13.33 + 6.67. */
+	assert_int_equal(billing_invoice_net_amounts(net, amounts, 2, "nok", JAN31, both, 2, NULL), 0);
+	assert_int_equal(net[0], 7667);
+	assert_int_equal(net[1], 3833);
+	/* A 20.00 NOK coupon does not apply in USD; a used "once" does not apply at all. */
+	assert_int_equal(billing_invoice_net_amounts(net, amounts, 2, "usd", JAN31, both, 2, NULL), 0);
+	assert_int_equal(net[0], 9000);
+	assert_int_equal(net[1], 4500);
+	assert_int_equal(billing_invoice_net_amounts(net, amounts, 2, "usd", JAN31, used, 1, NULL), 0);
+	assert_int_equal(net[0], 10000);
+	assert_int_equal(net[1], 5000);
+	assert_int_equal(billing_invoice_net_amounts(net, amounts, BILLING_NET_AMOUNTS_MAX + 1, "usd",
+						     JAN31, NULL, 0, NULL), RECUR_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_allocations_add_up),
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_net_amounts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
