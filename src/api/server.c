@@ -2,6 +2,7 @@
 #include "api/api.h"
 #include "api/form.h"
 #include "api/idempotency.h"
+#include "api/render.h"
 #include "core/buf.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -73,7 +74,7 @@ static int64_t elapsed_us(const struct timespec *start)
 
 static char *render(const json_t *v)
 {
-	return json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	return api_render_json(v);
 }
 
 /*
