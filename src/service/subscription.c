@@ -739,6 +739,17 @@ int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct
 	}
 	const char *currency = json_string_value(json_object_get(items[0].price, "currency"));
 	const char *cust_currency = json_string_value(json_object_get(customer, "currency"));
+	const char *asked = NULL;
+	/*
+	 * Stripe's currency picks one of a multi-currency price's currency_options;
+	 * recur's prices have one currency, so it can only name that one.
+	 */
+	if ((rc = params_currency(&asked, p, "currency", e)) < 0)
+		goto done;
+	if (asked && strcmp(asked, currency) != 0) {
+		rc = err_invalid(e, "currency", "The prices are in %s, not %s", currency, asked);
+		goto done;
+	}
 	if (cust_currency && strcmp(cust_currency, currency) != 0) {
 		rc = err_invalid(e, "items[0][price]", "The price's currency (%s) differs from the"
 				 " customer's currency (%s)", currency, cust_currency);

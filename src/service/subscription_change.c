@@ -986,12 +986,26 @@ static const char *const resume_params[] = { "billing_cycle_anchor", "proration_
 int svc_subscription_resume(json_t **out, struct svc *s, const char *id, const json_t *p,
 			    struct recur_err *e)
 {
+	static const char *const anchors[] = { "now", "unchanged", NULL };
 	json_t *before = NULL, *row = NULL, *items = NULL;
-	int64_t now = 0;
+	const char *anchor = NULL, *proration = NULL;
+	int64_t now = 0, proration_date = 0;
 	int rc;
 	*out = NULL;
-	if ((rc = params_only(p, resume_params, e)) < 0)
+	/*
+	 * A paused subscription billed nothing while paused, so resuming with a
+	 * new period from now (billing_cycle_anchor=now, Stripe's default) has
+	 * nothing to prorate: proration_behavior and proration_date change
+	 * nothing. Keeping the old anchor (unchanged) is not offered.
+	 */
+	if ((rc = params_only(p, resume_params, e)) < 0 ||
+	    (rc = params_enum(&anchor, p, "billing_cycle_anchor", anchors, e)) < 0 ||
+	    (rc = sub_proration_param(&proration, p, e)) < 0 ||
+	    (rc = params_int(&proration_date, p, "proration_date", 1, INT64_MAX, e)) < 0)
 		return rc;
+	if (anchor && strcmp(anchor, "unchanged") == 0)
+		return err_invalid(e, "billing_cycle_anchor", "recur resumes a subscription with a"
+				   " new period from now only (billing_cycle_anchor=now)");
 	if ((rc = svc_begin(s, e)) < 0)
 		return rc;
 	if ((rc = sub_get(&before, s, id, e)) < 0)

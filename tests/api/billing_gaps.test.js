@@ -267,3 +267,33 @@ test('prorations are of the discounted amounts, and the invoice does not discoun
   await stripe.subscriptions.cancel(s3.id, { prorate: true, invoice_now: true });
   assert.equal((await stripe.customers.retrieve(c.customer.id)).balance, -3750);
 });
+
+/* ---- parameters recur used to ignore --------------------------------------- */
+
+test('a subscription\'s currency must be its prices\' currency', async () => {
+  const { customer, prices } = await world('2026-04-01', [monthly(10000)]);
+  await refused(() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices[0].id }], currency: 'eur' }), 'currency');
+  await refused(() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices[0].id }], currency: 'xyz' }), 'currency');
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices[0].id }], currency: 'NOK' });
+  assert.equal(sub.currency, 'nok');
+});
+
+test('resume takes billing_cycle_anchor=now and proration parameters; unchanged is refused', async () => {
+  const { clock, customer, prices } = await world('2026-03-01', [monthly(19900)]);
+  const sub = await stripe.subscriptions.create({
+    customer: customer.id, items: [{ price: prices[0].id }], trial_period_days: 7,
+    trial_settings: { end_behavior: { missing_payment_method: 'pause' } },
+  });
+  await advance(clock, '2026-03-20');
+  assert.equal((await stripe.subscriptions.retrieve(sub.id)).status, 'paused');
+  await refused(() => stripe.subscriptions.resume(sub.id, { billing_cycle_anchor: 'unchanged' }), 'billing_cycle_anchor');
+  await refused(() => stripe.subscriptions.resume(sub.id, { proration_behavior: 'sometimes' }), 'proration_behavior');
+  const resumed = await stripe.subscriptions.resume(sub.id, {
+    billing_cycle_anchor: 'now', proration_behavior: 'always_invoice', proration_date: utc('2026-03-20'),
+  });
+  assert.equal(resumed.status, 'active');
+  assert.equal(resumed.billing_cycle_anchor, utc('2026-03-20'));
+  const inv = await stripe.invoices.retrieve(resumed.latest_invoice);
+  assert.equal(inv.total, 19900);
+  assert.equal(inv.period_start, utc('2026-03-20'));
+});
