@@ -137,6 +137,13 @@ int form_add(json_t *tree, const char *key, const char *value, size_t value_len,
 		nseg++;
 		c = close + 1;
 	}
+	/*
+	 * A NUL in a value (%00) is refused here, as a JSON body's \u0000 is:
+	 * metadata kept it, stored "\u0000" that the store cannot read back, and
+	 * the customer's metadata came back null (found by fuzz/fuzz_form.c).
+	 */
+	if (memchr(value, '\0', value_len))
+		return err_invalid(e, key, "Invalid string: %s contains a NUL character", key);
 	json_t *val = json_stringn(value, value_len);
 	if (!val)
 		return err_invalid(e, key, "Invalid UTF-8 in parameter %s", key);

@@ -97,6 +97,9 @@ const cases = [
     status: 400, type: 'invalid_request_error', param: 'test_clock', code: 'resource_missing' },
   { name: 'a NUL byte in a string', req: raw('POST', '/v1/customers', 'name=a%00b'),
     status: 400, type: 'invalid_request_error', param: 'name', code: 'parameter_invalid' },
+  // Was stored and read back as null metadata (found by fuzz/fuzz_form.c).
+  { name: 'a NUL byte in a metadata value', req: raw('POST', '/v1/customers', 'metadata[a]=x%00y'),
+    status: 400, type: 'invalid_request_error', param: 'metadata[a]', code: 'parameter_invalid' },
 
   // Integers and amounts.
   { name: 'balance beyond +10^15 (SDK)', sdk: () => f.a.customers.create({ balance: E15 + 1 }),

@@ -109,6 +109,8 @@ static void test_decode_refused(void **state)
 		{ "a[b]=2&a=1", "a" },
 		{ "a[b]=1&a[b][c]=2", "a[b][c]" },
 		{ "na%00me=1", "" },
+		{ "name=a%00b", "name" },
+		{ "metadata[a]=x%00y", "metadata[a]" }, /* was stored, then read back as null */
 		{ NULL, "metadata" }, /* long_metadata */
 		{ NULL, "" },         /* deep */
 	};
