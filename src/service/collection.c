@@ -232,7 +232,7 @@ static const char *description(const json_t *inv)
  * the row, which the caller writes.
  */
 static int charge(struct svc_payment_result *res, struct svc *s, struct inv_ctx *c,
-		  const char *method, int64_t at, struct recur_err *e)
+		  const json_t *method, int64_t at, struct recur_err *e)
 {
 	int64_t attempt = inv_num(c->inv, "attempt_count") + 1;
 	struct svc_payment_request req = {
@@ -240,9 +240,12 @@ static int charge(struct svc_payment_result *res, struct svc *s, struct inv_ctx 
 		.invoice = inv_str(c->inv, "id"),
 		.amount = inv_num(c->inv, "amount_remaining"),
 		.currency = inv_str(c->inv, "currency"),
-		.payment_method = method,
+		.payment_method = inv_str(method, "id"),
 		.attempt = (int)attempt,
 		.description = description(c->inv),
+		/* Both as stored: the method just resolved, the invoice not yet changed. */
+		.method_row = method,
+		.invoice_row = c->inv,
 	};
 	int64_t saved = s->now;
 	int rc;
@@ -365,7 +368,7 @@ static int attempt_due(struct svc_collection_result *res, struct svc *s, struct 
 		}
 		goto done;
 	}
-	if ((rc = charge(&res->last, s, c, inv_str(method, "id"), at, e)) < 0)
+	if ((rc = charge(&res->last, s, c, method, at, e)) < 0)
 		goto done;
 	res->attempts++;
 	res->failed = res->last.status != GATEWAY_SUCCEEDED;
@@ -697,8 +700,8 @@ static int pay_method(json_t **out, struct svc *s, const struct payer *p, const 
 		if ((rc = svc_payment_method_check(s, inv_str(inv, "customer"), named,
 						   "payment_method", e)) < 0)
 			return rc;
-		*out = json_pack("{s:s}", "id", named);
-		return *out ? 0 : err_internal(e, "out of memory");
+		/* The row itself: the attempt charges the row it is handed. */
+		return store_obj_get(out, s->db, &svc_payment_methods_table, &s->scope, named, e);
 	}
 	if ((rc = resolve_method(out, s, p, e)) < 0)
 		return rc;
@@ -720,7 +723,7 @@ static int pay_now(struct svc_payment_result *res, bool *declined, struct svc *s
 	if ((rc = payer_load(&payer, s, c->inv, e)) < 0)
 		return rc;
 	if ((rc = pay_method(&method, s, &payer, c->inv, named, e)) < 0 ||
-	    (rc = charge(res, s, c, inv_str(method, "id"), now, e)) < 0)
+	    (rc = charge(res, s, c, method, now, e)) < 0)
 		goto done;
 	*declined = res->status != GATEWAY_SUCCEEDED;
 	if (*declined)

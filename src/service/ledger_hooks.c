@@ -249,15 +249,18 @@ int svc_ledger_invoice_paid_out_of_band(struct svc *s, struct inv_ctx *c, int64_
 }
 
 int svc_ledger_card_payment(struct svc *s, const char *payment_intent, const char *customer,
-			    const char *invoice, int64_t amount, const char *currency,
-			    struct recur_err *e)
+			    const char *invoice, const json_t *held, int64_t amount,
+			    const char *currency, struct recur_err *e)
 {
-	json_t *inv = NULL;
+	json_t *read = NULL;
+	const json_t *inv = held;
 	int64_t at = s->now, applied = 0;
-	int rc;
+	int rc = 0;
 
-	if ((rc = store_obj_get(&inv, s->db, &svc_invoices_table, &s->scope, invoice, e)) < 0 ||
-	    (rc = svc_invoice_now(&at, s, inv, e)) < 0 ||
+	if (!inv && (rc = store_obj_get(&read, s->db, &svc_invoices_table, &s->scope, invoice,
+					e)) == 0)
+		inv = read;
+	if (rc < 0 || (rc = svc_invoice_now(&at, s, inv, e)) < 0 ||
 	    (rc = pay(s, inv, payment_intent, customer, amount, currency,
 		      BILLING_LEDGER_METHOD_CARD, at, &applied, e)) < 0)
 		goto done;
@@ -270,7 +273,7 @@ int svc_ledger_card_payment(struct svc *s, const char *payment_intent, const cha
 		rc = svc_balance_post(NULL, s, customer, -(amount - applied), currency,
 				      "invoice_overpaid", invoice, NULL, e);
 done:
-	json_decref(inv);
+	json_decref(read);
 	return rc;
 }
 

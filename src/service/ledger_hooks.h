@@ -66,11 +66,12 @@ int svc_ledger_invoice_paid_out_of_band(struct svc *s, struct inv_ctx *c, int64_
  * invoice is recovered first. Anything over goes to the customer's credit,
  * recorded as a balance transaction of type invoice_overpaid so that
  * customers.balance and the ledger move together. Call it before the
- * invoice is marked paid.
+ * invoice is marked paid. inv is the invoice's row as the store holds it
+ * (borrowed), or NULL: it is read.
  */
 int svc_ledger_card_payment(struct svc *s, const char *payment_intent, const char *customer,
-			    const char *invoice, int64_t amount, const char *currency,
-			    struct recur_err *e);
+			    const char *invoice, const json_t *inv, int64_t amount,
+			    const char *currency, struct recur_err *e);
 
 /*
  * A refund of amount on charge (its row before the refund: amount_refunded

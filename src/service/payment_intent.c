@@ -206,12 +206,20 @@ static void fill_result(struct svc_payment_result *res, const struct gateway_res
 	put(res->charge, sizeof(res->charge), ch);
 }
 
-/* Loads the method the request names; it must be the customer's unless this is a replay. */
+/*
+ * Loads the method the request names (or takes the row the caller holds; it
+ * is not modified); it must be the customer's unless this is a replay.
+ */
 static int load_method(json_t **out, const struct gateway **g, struct svc *s,
 		       const struct svc_payment_request *req, bool replay, struct recur_err *e)
 {
-	int rc = store_obj_get(out, s->db, &svc_payment_methods_table, &s->scope,
-			       req->payment_method, e);
+	const char *held = str(req->method_row, "id");
+	int rc = 0;
+	if (held && strcmp(held, req->payment_method) == 0)
+		*out = json_incref((json_t *)(uintptr_t)req->method_row);
+	else
+		rc = store_obj_get(out, s->db, &svc_payment_methods_table, &s->scope,
+				   req->payment_method, e);
 	if (rc == RECUR_ENOTFOUND)
 		return err_set(e, RECUR_EINVAL, 400, "invalid_request_error", "resource_missing",
 			       "payment_method", "No such PaymentMethod: '%s'", req->payment_method);
@@ -340,10 +348,17 @@ int svc_payment_attempt(json_t **out, struct svc_payment_result *res, struct svc
 		goto done;
 	}
 	if ((rc = store_obj_insert(s->db, &svc_payment_intents_table, &s->scope, pi, e)) < 0 ||
-	    (rc = store_obj_insert(s->db, &svc_charges_table, &s->scope, ch, e)) < 0 ||
-	    (rc = svc_payment_intent_retrieve(&pi_out, s, pi_id, e)) < 0 ||
-	    (rc = svc_charge_retrieve(&ch_out, s, ch_id, e)) < 0)
+	    (rc = store_obj_insert(s->db, &svc_charges_table, &s->scope, ch, e)) < 0)
 		goto done;
+	/* What a retrieve would show now, without reading back the rows just written. */
+	pi_out = store_obj_as_read(&svc_payment_intents_table, &s->scope, pi);
+	ch_out = store_obj_as_read(&svc_charges_table, &s->scope, ch);
+	if (!pi_out || !ch_out) {
+		rc = err_internal(e, "cannot show the payment intent or charge");
+		goto done;
+	}
+	svc_payment_intent_present(pi_out, s->now);
+	svc_charge_present(ch_out, s->now);
 	/* payment_intent.created shows the intent as it was before the charge. */
 	snapshot = json_deep_copy(pi_out);
 	json_object_set_new(snapshot, "status", json_string("requires_confirmation"));
@@ -356,8 +371,9 @@ int svc_payment_attempt(json_t **out, struct svc_payment_result *res, struct svc
 			    pi_out, NULL, e)) < 0)
 		goto done;
 	/* Money that arrived is on the books in the same transaction; a decline posts nothing. */
-	if (ok && (rc = svc_ledger_card_payment(s, pi_id, req->customer, req->invoice, req->amount,
-						req->currency, e)) < 0)
+	if (ok && (rc = svc_ledger_card_payment(s, pi_id, req->customer, req->invoice,
+						req->invoice_row, req->amount, req->currency,
+						e)) < 0)
 		goto done;
 	fill_result(res, &r, pi_id, ch_id);
 	if (out) {

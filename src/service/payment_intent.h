@@ -34,6 +34,13 @@ struct svc_payment_request {
 	const char *payment_method; /* pm_... attached to customer, required */
 	int attempt;                /* 1 for the first charge, 2.. for retries */
 	const char *description;    /* may be NULL ("Payment for Invoice") */
+	/*
+	 * Rows the caller has just read, as the store holds them (borrowed; NULL:
+	 * the attempt reads them): payment_method's row and the invoice's. A
+	 * renewal has both in hand, and reading them again cost two queries.
+	 */
+	const json_t *method_row;
+	const json_t *invoice_row;
 };
 
 /* What the attempt came to. */

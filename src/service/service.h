@@ -34,7 +34,8 @@ struct svc {
 	/*
 	 * A read cache for objects the caller knows nobody writes while it is set
 	 * (may be NULL: every read goes to the store). The billing run sets one per
-	 * batch for prices and products, which renewals read but never change.
+	 * batch for prices, products and tax rates, which renewals read but never
+	 * change.
 	 */
 	struct svc_cache *cache;
 	/*

@@ -199,10 +199,21 @@ done:
 
 int svc_tax_rate_retrieve(json_t **out, struct svc *s, const char *id, struct recur_err *e)
 {
-	int rc = store_obj_get(out, s->db, &svc_tax_rates_table, &s->scope, id, e);
-	if (rc == 0)
-		present(*out, 0);
-	return rc;
+	json_t *row = NULL;
+	/*
+	 * Through the billing run's cache (service.h): every invoice of a rate
+	 * renders it. The cached row is shared, so the caller gets a copy.
+	 */
+	int rc = svc_get_cached(&row, s, &svc_tax_rates_table, id, e);
+	*out = NULL;
+	if (rc < 0)
+		return rc;
+	*out = s->cache ? json_deep_copy(row) : json_incref(row);
+	json_decref(row);
+	if (!*out)
+		return err_internal(e, "out of memory");
+	present(*out, 0);
+	return 0;
 }
 
 /*

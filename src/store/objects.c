@@ -271,6 +271,23 @@ static char *dump_json(const json_t *v)
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+/*
+ * A fixed-point field's stored integer. Services hand these fields over
+ * scaled, as integers. An object read back from the store carries them
+ * rendered as decimals; those are turned back into the exact scaled integer
+ * through their decimal text.
+ */
+static int fixed_value(int64_t *out, const struct store_col *c, const json_t *v)
+{
+	char text[64];
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	snprintf(text, sizeof(text), "%.*f", c->scale, json_number_value(v));
+	return money_parse(out, text, c->scale, MONEY_LOCALE_C, NULL) < 0 ? -1 : 0;
+}
+
 /* Converts one object field into a bound value according to its column kind. */
 static int field_value(struct params *p, const struct store_col *c, const json_t *v)
 {
@@ -284,17 +301,8 @@ static int field_value(struct params *p, const struct store_col *c, const json_t
 	case COL_BOOL:
 		return push(p, SV_INT(json_is_true(v) ? 1 : 0));
 	case COL_FIXED: {
-		/*
-		 * Services hand fixed-point fields over scaled, as integers. An object
-		 * read back from the store carries them rendered as decimals; those are
-		 * turned back into the exact scaled integer through their decimal text.
-		 */
-		if (json_is_integer(v))
-			return push(p, SV_INT(json_integer_value(v)));
-		char text[64];
 		int64_t scaled = 0;
-		snprintf(text, sizeof(text), "%.*f", c->scale, json_number_value(v));
-		if (money_parse(&scaled, text, c->scale, MONEY_LOCALE_C, NULL) < 0)
+		if (fixed_value(&scaled, c, v) < 0)
 			return -1;
 		return push(p, SV_INT(scaled));
 	}
@@ -562,6 +570,56 @@ static json_t *row_object(const struct store_table *t, const struct store_row *r
 		json_object_set_new(o, c->name, v ? v : json_null());
 	}
 	json_object_set_new(o, "livemode", json_boolean(livemode));
+	return o;
+}
+
+/*
+ * Mirrors field_value and row_object column by column: what the bound value
+ * reads back as. A JSON column's tree is copied, not dumped and re-parsed:
+ * the store's text is jansson's compact form of it, which parses back to an
+ * equal tree in the same key order (reals are written with %.17g, exact).
+ */
+static json_t *column_as_read(const struct store_col *c, const json_t *v)
+{
+	int64_t scaled = 0;
+	if (!v || json_is_null(v))
+		return json_null();
+	switch (c->kind) {
+	case COL_TEXT: {
+		/* bound with length -1: the text ends at its first NUL, as stored */
+		const char *txt = json_string_value(v);
+		return txt ? json_string(txt) : json_null();
+	}
+	case COL_INT: return json_integer(json_integer_value(v));
+	case COL_BOOL: return json_boolean(json_is_true(v));
+	case COL_FIXED:
+		if (fixed_value(&scaled, c, v) < 0)
+			return NULL;
+		return json_real((double)scaled / (double)pow10_table[c->scale]);
+	case COL_JSON: return json_deep_copy(v);
+	}
+	return NULL;
+}
+
+json_t *store_obj_as_read(const struct store_table *t, const struct store_scope *sc,
+			  const json_t *obj)
+{
+	const char *id = json_string_value(json_object_get(obj, "id"));
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "id", id ? json_string(id) : json_null());
+	json_object_set_new(o, "object", json_string(t->object));
+	json_object_set_new(o, "created",
+			    json_integer(json_integer_value(json_object_get(obj, "created"))));
+	for (int i = 0; i < t->ncols; i++) {
+		json_t *v = column_as_read(&t->cols[i], json_object_get(obj, t->cols[i].name));
+		if (!v || json_object_set_new(o, t->cols[i].name, v) < 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	json_object_set_new(o, "livemode", json_boolean(sc->livemode));
 	return o;
 }
 
