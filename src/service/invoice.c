@@ -916,9 +916,16 @@ int svc_invoice_mark_paid(struct inv_ctx *c, struct svc *s, int64_t now, struct 
 	json_object_set_new(c->inv, "amount_paid", json_integer(inv_num(c->inv, "amount_due")));
 	json_object_set_new(c->inv, "amount_remaining", json_integer(0));
 	svc_invoice_transition(c->inv, "paid_at", now);
-	if ((rc = store_obj_update(s->db, &svc_invoices_table, &s->scope, c->inv, e)) < 0 ||
-	    (rc = svc_invoice_event(s, c, "invoice.paid", NULL, e)) < 0 ||
-	    (rc = svc_invoice_event(s, c, "invoice.payment_succeeded", NULL, e)) < 0)
+	if ((rc = store_obj_update(s->db, &svc_invoices_table, &s->scope, c->inv, e)) < 0)
+		return rc;
+	/* Both events show the invoice in the same state: one rendering for the two. */
+	json_t *shown = svc_invoice_render(s, c);
+	if (!shown)
+		return err_internal(e, "cannot render invoice");
+	if ((rc = svc_event(s, "invoice.paid", shown, NULL, e)) >= 0)
+		rc = svc_event(s, "invoice.payment_succeeded", shown, NULL, e);
+	json_decref(shown);
+	if (rc < 0)
 		return rc;
 	if (sub)
 		rc = svc_subscription_invoice_paid(s, sub, inv_str(c->inv, "id"), e);
