@@ -1,14 +1,22 @@
 # Thin wrapper around CMake. The two commands a newcomer needs:
 #   make run   - install what is missing, build, start recur on SQLite with a demo tenant
-#   make test  - install what is missing, build, run every test (unit + API)
+#   make test  - install what is missing, build, run every test (unit + API,
+#                then both again under ASan + UBSan)
 BUILD   ?= build
 DB      ?= recur.db
 LISTEN  ?= 127.0.0.1:8080
+# The sanitizer and fuzzing builds (docs/fuzzing.md) live beside $(BUILD).
+ASAN_BUILD   ?= build-asan
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := fuzz_form fuzz_json_params fuzz_money fuzz_date fuzz_camt054
+SANITIZE     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 DEBS    := $(shell sed -e 's/\#.*//' deps/debian.txt | tr -s ' \n' ' ')
 # The shared reference files (camt.054 samples) sit beside the project.
 export RECUR_SHARED ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: all deps build test unit api lint run bench bench-billing soak coverage clean
+.PHONY: all deps build test unit api lint run bench bench-billing soak coverage clean \
+	test-asan test-valgrind fuzz
 
 all: build
 
@@ -33,7 +41,29 @@ unit: build
 api: build node_modules/.package-lock.json
 	RECUR_BIN=$(CURDIR)/$(BUILD)/recur node --test --test-concurrency=1 tests/api/
 
-test: lint unit api
+test: lint unit api test-asan
+
+# Every unit and API test again, built with AddressSanitizer, LeakSanitizer and
+# UBSan; a report from any process (the server included) fails it.
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRECUR_WERROR=$(if $(CI),ON,OFF) \
+		-DCMAKE_C_FLAGS="$(SANITIZE)" -DCMAKE_EXE_LINKER_FLAGS="$(SANITIZE)"
+
+test-asan: deps $(ASAN_BUILD)/CMakeCache.txt node_modules/.package-lock.json
+	cmake --build $(ASAN_BUILD) -j2
+	@scripts/test-asan.sh $(ASAN_BUILD)
+
+# The unit tests under valgrind's memcheck (not part of make test: too slow).
+test-valgrind: build
+	@scripts/test-valgrind.sh $(BUILD)
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS: make fuzz FUZZ_SECONDS=600
+$(FUZZ_BUILD)/CMakeCache.txt:
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRECUR_FUZZ=ON
+
+fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) -j2 --target $(FUZZ_TARGETS)
+	@scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 run: build
 	@scripts/run.sh $(BUILD)/recur $(DB) $(LISTEN)
@@ -65,4 +95,4 @@ coverage: deps
 	done
 
 clean:
-	rm -rf $(BUILD) build-cov
+	rm -rf $(BUILD) build-cov $(ASAN_BUILD) $(FUZZ_BUILD)
