@@ -15,8 +15,8 @@ DEBS    := $(shell sed -e 's/\#.*//' deps/debian.txt | tr -s ' \n' ' ')
 # The shared reference files (camt.054 samples) sit beside the project.
 export RECUR_SHARED ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: all deps build test unit api lint run bench bench-billing soak coverage clean \
-	test-asan test-valgrind fuzz
+.PHONY: all deps build test unit api crash crash-test lint run bench bench-billing soak coverage \
+	clean test-asan test-valgrind fuzz
 
 all: build
 
@@ -41,7 +41,16 @@ unit: build
 api: build node_modules/.package-lock.json
 	RECUR_BIN=$(CURDIR)/$(BUILD)/recur node --test --test-concurrency=1 tests/api/
 
-test: lint unit api test-asan
+# Crash safety (tests/crash/, docs/crash.md): the billing run SIGKILLed at
+# random moments and restarted. make test runs the small one (5,000
+# subscriptions, 5 kills); CRASH_SEED=n replays a run's kill delays.
+crash: build node_modules/.package-lock.json
+	RECUR_BIN=$(CURDIR)/$(BUILD)/recur node --test tests/crash/
+
+crash-test: build node_modules/.package-lock.json
+	CRASH_N=100000 CRASH_KILLS=30 RECUR_BIN=$(CURDIR)/$(BUILD)/recur node --test tests/crash/
+
+test: lint unit api crash test-asan
 
 # Every unit and API test again, built with AddressSanitizer, LeakSanitizer and
 # UBSan; a report from any process (the server included) fails it.

@@ -93,4 +93,4 @@ async function startServer() {
   return server;
 }
 
-module.exports = { startServer, BIN };
+module.exports = { startServer, BIN, freePort, waitForPort };
