@@ -307,10 +307,29 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 	}
 	call.params = tree;
 	call.expand = expand;
-	if (route->fn(&out, &call, &e) < 0)
-		goto fail;
-	if (expand && api_expand(out, &call, &e) < 0)
-		goto fail;
+	/*
+	 * A change asked to expand what it returns is one transaction with the
+	 * expansion: a path that cannot be expanded on the object as it turned
+	 * out (api_expand_check knows only names) is then bad input that
+	 * changes nothing. The handler's own transaction nests inside.
+	 */
+	if (expand && strcmp(method, "GET") != 0) {
+		if (store_begin(db, &e) < 0)
+			goto fail;
+		if (route->fn(&out, &call, &e) < 0 || api_expand(out, &call, &e) < 0) {
+			store_rollback(db);
+			goto fail;
+		}
+		if (store_commit(db, &e) < 0) {
+			store_rollback(db);
+			goto fail;
+		}
+	} else {
+		if (route->fn(&out, &call, &e) < 0)
+			goto fail;
+		if (expand && api_expand(out, &call, &e) < 0)
+			goto fail;
+	}
 	r->status = call.status;
 	r->body = render(out);
 	goto done;
