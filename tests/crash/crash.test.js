@@ -122,15 +122,16 @@ test(`crash safety: ${N} + ${CLOCK_N} renewals, ${KILLS} SIGKILLs, seed ${SEED}`
   t.diagnostic(`generated ${N} + ${CLOCK_N} subscriptions in ${((tGen - t0) / 1000).toFixed(1)} s`);
 
   const server = new Server(dbPath, await freePort(), path.join(dir, 'serve.log'));
+  const kills = [];
   // A failed assertion must not leave the server running (node would wait for it).
   t.after(() => {
+    t.diagnostic(`kills: ${JSON.stringify(kills)}`);
     if (server.child && server.child.exitCode === null && server.child.signalCode === null) {
       server.child.kill('SIGKILL');
     }
   });
   const clockKills = g.clock ? Math.max(1, Math.round(KILLS / 5)) : 0;
   const wallKills = KILLS - clockKills;
-  const kills = [];
 
   // 1. The scheduler's run, killed wallKills times. Each life lasts a random
   // share of the time the remaining work should take at the rate measured so
@@ -182,14 +183,18 @@ test(`crash safety: ${N} + ${CLOCK_N} renewals, ${KILLS} SIGKILLs, seed ${SEED}`
       if (done) assert.ok(res.status === 0 || res.status === 400, JSON.stringify(res));
       server.start();
       await server.ready();
-      // The same key again, as a client retrying would send it: either the
-      // stored answer of an advance that committed and answered before the kill
-      // (200, the clock at the target), or a refusal (409) while the dead
-      // request's key is held (its change committed but its answer was lost, or
-      // it is "in progress" until IDEM_ABANDONED, 60 s, has passed). Never a second run.
+      // The same key again, as a client retrying would send it. Never a second
+      // run: the stored answer of a request that answered before the kill
+      // (200, or 400 when the clock had already moved), a refusal (409) while
+      // the dead request's key is held (its change committed but its answer
+      // was lost, or "in progress" until IDEM_ABANDONED, 60 s, has passed), or,
+      // when the dead request never claimed the key, a first run (200).
+      const movedBefore = clockTime(dbPath, g.clock) === g.clock_target;
       const same = await advance(server.port, g.secret_key, g.clock, g.clock_target, `adv-${k}`);
       if (same.status === 200) {
         assert.equal(same.json.frozen_time, g.clock_target);
+      } else if (same.status === 400) {
+        assert.ok(movedBefore && same.json.error.param === 'frozen_time', JSON.stringify(same.json));
       } else {
         assert.equal(same.status, 409, JSON.stringify(same.json));
         assert.equal(same.json.error.type, 'idempotency_error');
@@ -208,7 +213,6 @@ test(`crash safety: ${N} + ${CLOCK_N} renewals, ${KILLS} SIGKILLs, seed ${SEED}`
   }
   await server.stop();
   const tRun = Date.now();
-  t.diagnostic(`kills: ${JSON.stringify(kills)}`);
   t.diagnostic(`scheduler run ${((tWall - tGen) / 1000).toFixed(1)} s, advance ${((tRun - tWall) / 1000).toFixed(1)} s,`
     + ` ${server.lives} server lives, ${kills.length} SIGKILLs`);
   assert.equal(kills.length, KILLS);
