@@ -490,6 +490,13 @@ static const char *const update_params[] = {
 int svc_subscription_update(json_t **out, struct svc *s, const char *id, const json_t *p,
 			    struct recur_err *e)
 {
+	static const struct sub_update_opts stripe = { .credit_unused = true };
+	return sub_update(out, s, id, p, &stripe, e);
+}
+
+int sub_update(json_t **out, struct svc *s, const char *id, const json_t *p,
+	       const struct sub_update_opts *opts, struct recur_err *e)
+{
 	struct item_change changes[SUB_MAX_ITEMS];
 	size_t nchanges = 0;
 	json_t *before = NULL, *row = NULL, *items = NULL, *md = NULL, *rates = NULL;
@@ -674,7 +681,8 @@ int svc_subscription_update(json_t **out, struct svc *s, const char *id, const j
 						: json_object_get(row, "discounts"), e)) < 0)
 			goto done;
 	}
-	if (cycle_resets && !trialing && pb != BILLING_PRORATION_BEHAVIOR_NONE) {
+	if (cycle_resets && !trialing && pb != BILLING_PRORATION_BEHAVIOR_NONE &&
+	    opts->credit_unused) {
 		/* A new cycle credits the unused time of everything billed so far. */
 		json_array_foreach(items, i, it)
 			if ((rc = prorate_item(&prorations, s, row, it, old_set.prices[i],
@@ -699,7 +707,8 @@ int svc_subscription_update(json_t **out, struct svc *s, const char *id, const j
 		new_price = c->price ? json_incref(c->price) : json_incref(old_price);
 		int64_t old_qty = cur ? json_integer_value(json_object_get(cur, "quantity")) : 0;
 		if (!trialing && !cycle_resets) {
-			if (cur && (rc = prorate_item(&prorations, s, row, cur, old_price, old_qty,
+			if (cur && opts->credit_unused &&
+			    (rc = prorate_item(&prorations, s, row, cur, old_price, old_qty,
 						      old_set.net[cur_at], at,
 						      BILLING_PRORATION_UNUSED_TIME, e)) < 0)
 				goto item_done;
@@ -1122,4 +1131,18 @@ done:
 	json_decref(before);
 	json_decref(row);
 	return rc;
+}
+
+int sub_items_net(int64_t *out, struct svc *s, const json_t *row, const json_t *items,
+		  struct recur_err *e)
+{
+	struct item_set set = { 0 };
+	int64_t sum = 0;
+	int rc = item_set_load(&set, s, row, items, e);
+	for (size_t i = 0; rc >= 0 && i < set.n; i++)
+		if (money_add(&sum, sum, set.net[i]) < 0)
+			rc = err_internal(e, "the items' amounts overflow");
+	item_set_free(&set);
+	*out = rc < 0 ? 0 : sum;
+	return rc < 0 ? rc : 0;
 }

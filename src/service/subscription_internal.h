@@ -147,6 +147,31 @@ int64_t sub_pause_due(const json_t *row, int64_t due);
 bool sub_pause_ends_by(const json_t *row, int64_t t);
 int sub_pause_resume(struct svc *s, json_t *row, const json_t *before, struct recur_err *e);
 
+/*
+ * svc_subscription_update with what a plan migration (migration.c) changes:
+ * credit_unused false credits nothing for the unused time of the items
+ * replaced (Stripe's update always credits it). Its own transaction, nested
+ * in the caller's when there is one.
+ */
+struct sub_update_opts {
+	bool credit_unused;
+};
+int sub_update(json_t **out, struct svc *s, const char *id, const json_t *p,
+	       const struct sub_update_opts *opts, struct recur_err *e);
+
+/*
+ * The items' recurring amount per period (quantity applied), net of row's
+ * discounts as they apply to its current period, as prorations count it.
+ */
+int sub_items_net(int64_t *out, struct svc *s, const json_t *row, const json_t *items,
+		  struct recur_err *e);
+
+/*
+ * Shows an invoice a rolled-back change made as the draft preview it is
+ * (upcoming_ ids, il_tmp_ lines, no number), subscription_preview.c.
+ */
+void sub_mark_upcoming(json_t *inv);
+
 /* Runs everything due for one subscription up to until (renewal.c). */
 int sub_run_due(struct svc *s, const char *id, int64_t until, struct recur_err *e);
 

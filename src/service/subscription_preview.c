@@ -96,7 +96,7 @@ static int read_currency(void *ctx, const struct store_row *row)
  * drafts with il_tmp_ lines): a change that invoices at once finalized it
  * inside the transaction, and none of that survived.
  */
-static void mark_upcoming(json_t *inv)
+void sub_mark_upcoming(json_t *inv)
 {
 	char id[96], buf[96];
 	const char *real = json_string_value(json_object_get(inv, "id"));
@@ -240,7 +240,7 @@ int svc_subscription_preview(json_t **out, struct svc *s, const json_t *p, struc
 		json_decref(cust);
 	}
 	if (rc >= 0) {
-		mark_upcoming(inv);
+		sub_mark_upcoming(inv);
 		*out = inv;
 		inv = NULL;
 	}
