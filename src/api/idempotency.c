@@ -128,15 +128,6 @@ done:
 	return rc;
 }
 
-int idem_mark_done(struct store *db, const struct store_scope *sc, const char *key,
-		   struct recur_err *e)
-{
-	struct store_val p[] = { SV_TEXT(sc->tenant), SV_INT(sc->livemode), SV_TEXT(key) };
-	int rc = store_exec(db, "UPDATE idempotency_keys SET state = 'done', status = 200"
-			    " WHERE tenant_id = $1 AND livemode = $2 AND ikey = $3", p, 3, e);
-	return rc < 0 ? rc : 0;
-}
-
 void idem_complete(struct store *db, const struct store_scope *sc, const char *key, int status,
 		   const char *body)
 {

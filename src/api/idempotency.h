@@ -29,13 +29,10 @@ int idem_claim(struct store *db, const struct store_scope *sc, const char *key,
 	       const char *hash, int64_t now, int *status, char **body, struct recur_err *e);
 
 /*
- * Marks a claimed key done inside the request's own transaction (the service's
- * commit hook), so the change and "this key has run" commit together.
+ * Records the response of a claimed request, or releases the key if it is not
+ * kept. The server calls it inside the request's transaction for an answer
+ * that is kept, so the change and its stored answer commit together.
  */
-int idem_mark_done(struct store *db, const struct store_scope *sc, const char *key,
-		   struct recur_err *e);
-
-/* Records the response of a claimed request, or releases the key if it is not kept. */
 void idem_complete(struct store *db, const struct store_scope *sc, const char *key, int status,
 		   const char *body);
 

@@ -159,17 +159,6 @@ static void request_hash(char hex[65], const char *method, const char *path, con
 	free(canon);
 }
 
-struct idem_hook {
-	const char *key;
-	const struct store_scope *scope;
-};
-
-static int idem_hook(void *ctx, struct store *db, struct recur_err *e)
-{
-	struct idem_hook *h = ctx;
-	return idem_mark_done(db, h->scope, h->key, e);
-}
-
 static int take_expand(const json_t **out, json_t *tree, struct recur_err *e)
 {
 	json_t *x = json_object_get(tree, "expand");
@@ -270,7 +259,6 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 	call.svc.now = (int64_t)time(NULL);
 
 	ikey = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Idempotency-Key");
-	struct idem_hook hook = { .key = ikey, .scope = &call.svc.scope };
 	if (ikey && strcmp(method, "POST") == 0) {
 		if (strlen(ikey) == 0 || strlen(ikey) > IDEM_MAX_KEY) {
 			err_invalid(&e, NULL, "Idempotency-Key must be 1 to %d characters", IDEM_MAX_KEY);
@@ -294,8 +282,6 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 		}
 		claimed = 1;
 		call.svc.idempotency_key = ikey;
-		call.svc.commit_hook = idem_hook;
-		call.svc.commit_ctx = &hook;
 	}
 	if (take_expand(&expand, tree, &e) < 0 || (expand && api_expand_check(expand, &e) < 0))
 		goto fail;
@@ -308,28 +294,47 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 	call.params = tree;
 	call.expand = expand;
 	/*
-	 * A change asked to expand what it returns is one transaction with the
-	 * expansion: a path that cannot be expanded on the object as it turned
-	 * out (api_expand_check knows only names) is then bad input that
-	 * changes nothing. The handler's own transaction nests inside.
+	 * A change is one transaction with everything that makes its answer:
+	 * the expansion (a path that cannot be expanded on the object as it
+	 * turned out is bad input that then changes nothing; api_expand_check
+	 * knows only names) and, under an Idempotency-Key, the stored response,
+	 * so a crash can never leave a change whose key has no answer to replay.
+	 * The handler's own transactions nest inside.
 	 */
-	if (expand && strcmp(method, "GET") != 0) {
+	if (claimed || (expand && strcmp(method, "GET") != 0)) {
 		if (store_begin(db, &e) < 0)
 			goto fail;
-		if (route->fn(&out, &call, &e) < 0 || api_expand(out, &call, &e) < 0) {
-			store_rollback(db);
-			goto fail;
+		if (route->fn(&out, &call, &e) < 0 || (expand && api_expand(out, &call, &e) < 0)) {
+			/*
+			 * A 402 is an attempt that ran and is kept (the declined
+			 * payment, its record and event): the handler committed it,
+			 * and so does the request, with the 402 as the key's answer.
+			 */
+			if (e.status != 402) {
+				store_rollback(db);
+				goto fail;
+			}
+			error_response(r, &e);
+		} else {
+			r->status = call.status;
+			r->body = render(out);
 		}
+		if (claimed)
+			idem_complete(db, &call.svc.scope, ikey, r->status, r->body);
 		if (store_commit(db, &e) < 0) {
+			/* Nothing happened after all: the key is released at done. */
 			store_rollback(db);
+			free(r->body);
+			r->body = NULL;
 			goto fail;
 		}
-	} else {
-		if (route->fn(&out, &call, &e) < 0)
-			goto fail;
-		if (expand && api_expand(out, &call, &e) < 0)
-			goto fail;
+		claimed = 0;
+		goto done;
 	}
+	if (route->fn(&out, &call, &e) < 0)
+		goto fail;
+	if (expand && api_expand(out, &call, &e) < 0)
+		goto fail;
 	r->status = call.status;
 	r->body = render(out);
 	goto done;

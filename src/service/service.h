@@ -25,9 +25,10 @@ struct svc {
 	const char *idempotency_key; /* recorded on events; may be NULL */
 	const char *api_version;
 	/*
-	 * Runs inside the transaction just before it commits (may be NULL). The API
-	 * uses it to mark the request's idempotency key as done atomically with the
-	 * change, so a crash can never leave a change whose key would run it again.
+	 * Runs inside the transaction just before it commits (may be NULL). The
+	 * API no longer needs it (a request with an Idempotency-Key runs in one
+	 * transaction with its stored answer, api/server.c); callers that run
+	 * nested work clear it.
 	 */
 	int (*commit_hook)(void *ctx, struct store *db, struct recur_err *e);
 	void *commit_ctx;
