@@ -254,6 +254,9 @@ test('a path outside the family, a timing the rule does not allow, and a subscri
   await refused(sub, { price: w.other.id }, 'price', /No migration path from .* it allows: .*price_/);
   // Pro -> Basic is declared for next_period only.
   await refused(sub, { price: w.basic.id }, 'timing', /does not allow timing now/);
+  // Declared for next_period, but scheduled migrations wait for subscription schedules.
+  await refused(sub, { price: w.basic.id, timing: 'next_period' }, 'timing', /not available yet/);
+  await refused(sub, { price: w.basic.id, timing: 'date' }, 'date');
   await refused(sub, { price: w.pro.id }, 'price', /on .* already/);
   await refused(sub, { price: w.proYear.id, overrides: { alignment: 'keep' } }, 'overrides[alignment]');
   await refused(sub, {}, 'price');
