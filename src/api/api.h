@@ -58,6 +58,7 @@ extern const struct api_route api_bank_routes[];
 extern const struct api_route api_payment_method_routes[], api_payment_intent_routes[],
 	api_charge_routes[], api_refund_routes[];
 extern const struct api_route api_credit_note_routes[];
+extern const struct api_route api_subscription_schedule_routes[];
 extern const struct api_route api_plan_family_routes[];
 
 /*

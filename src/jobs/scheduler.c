@@ -1,6 +1,7 @@
 #include "jobs/scheduler.h"
 #include "service/collection.h"
 #include "service/subscription.h"
+#include "service/subscription_schedule.h"
 #include "store/idempotency.h"
 #include "core/log.h"
 
@@ -50,6 +51,20 @@ static void *run(void *arg)
 			s->next_purge = now + SCHEDULER_PURGE_SECONDS;
 		}
 		int done = 0, total = 0;
+		/*
+		 * Schedules that start come first: a subscription a schedule creates
+		 * at t is not due at t, and nothing of a subscription waits on it.
+		 */
+		do {
+			if (svc_schedule_run_due_wall(&done, s->db, now, &e) < 0) {
+				log_warn("scheduler: subscription schedule starts failed: %s", e.message);
+				break;
+			}
+			total += done;
+		} while (done == SVC_SCHEDULE_BATCH && !s->stopping);
+		if (total)
+			log_info("scheduler: started %d subscription schedules", total);
+		total = 0;
 		do {
 			if (svc_subscription_run_due_wall(&done, s->db, now, &e) < 0) {
 				log_warn("scheduler: subscription due work failed: %s", e.message);

@@ -12,6 +12,7 @@
 #include "core/ids.h"
 #include "service/collection.h"
 #include "service/customer.h"
+#include "service/subscription_schedule.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -100,6 +101,12 @@ static int step(struct svc *s, json_t *row, const json_t *before, int64_t t, str
 	json_t *cancel_at = json_object_get(row, "cancel_at");
 	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
 
+	/*
+	 * A schedule's phase ends first: a renewal due at the same moment (the
+	 * next step) then bills the new phase's items and prices.
+	 */
+	if (sub_schedule_due_by(row, t))
+		return sub_schedule_phase_end(s, row, before, t, e);
 	/*
 	 * pause_collection's resumes_at has come: collection resumes first, so a
 	 * renewal due at the same moment (the next step) is collected.
@@ -239,6 +246,18 @@ int svc_subscription_run_due_clock(struct svc *s, const char *clock, int64_t unt
 		    (rc = svc_collection_next_due_clock(inv, sizeof(inv), &inv_due, s, clock, until,
 							e)) < 0)
 			return rc;
+		/* A schedule that starts creates its subscription before anything else at its time. */
+		char sched[IDS_MAX];
+		int64_t sched_due = 0;
+		if ((rc = svc_schedule_next_due_clock(sched, sizeof(sched), &sched_due, s, clock,
+						      until, e)) < 0)
+			return rc;
+		if (sched[0] && (b.n == 0 || sched_due <= b.rows[0].due) &&
+		    (!inv[0] || sched_due <= inv_due)) {
+			if ((rc = svc_schedule_start_due(s, sched, sched_due, e)) < 0)
+				return rc;
+			continue;
+		}
 		if (inv[0] && (b.n == 0 || inv_due <= b.rows[0].due)) {
 			if ((rc = svc_collection_run_due(NULL, s, inv, inv_due, 0, e)) < 0)
 				return rc;

@@ -49,8 +49,10 @@ static const struct store_col sub_cols[] = {
 	{ "invoice_settings", COL_JSON, 0 },
 	{ "pending_invoice_item_interval", COL_JSON, 0 },
 	{ "test_clock", COL_TEXT, 0 },
+	{ "schedule", COL_TEXT, 0 },
 	{ "metadata", COL_JSON, 0 },
 	/* bookkeeping, removed by sub_render */
+	{ "schedule_due_at", COL_INT, 0 },
 	{ "plan_interval", COL_TEXT, 0 },
 	{ "plan_interval_count", COL_INT, 0 },
 	{ "current_period_start", COL_INT, 0 },
@@ -80,7 +82,7 @@ const struct store_table svc_subscription_items_table = {
 
 static const char *const bookkeeping[] = { "plan_interval", "plan_interval_count",
 					   "current_period_start", "current_period_end",
-					   "periods_billed", "due_at", NULL };
+					   "periods_billed", "due_at", "schedule_due_at", NULL };
 
 /* Replaces an array of ids with the objects they name (Stripe embeds tax rates). */
 static int embed_tax_rates(json_t *obj, const char *field, struct svc *s, struct recur_err *e)
@@ -204,7 +206,8 @@ static int render_with(json_t **out, struct svc *s, const json_t *row, const jso
 	json_object_set_new(sub, "transfer_data", json_null());
 	json_object_set_new(sub, "pending_update", json_null());
 	json_object_set_new(sub, "pending_setup_intent", json_null());
-	json_object_set_new(sub, "schedule", json_null());
+	if (!json_is_string(json_object_get(sub, "schedule")))
+		json_object_set_new(sub, "schedule", json_null());
 	json_object_set_new(sub, "next_pending_invoice_item_invoice", json_null());
 	*out = sub;
 	sub = NULL;
@@ -264,7 +267,13 @@ void sub_set_due(json_t *row)
 	if (json_is_integer(cancel_at) && json_integer_value(cancel_at) < due)
 		due = json_integer_value(cancel_at);
 	/* A pause_collection with resumes_at ends as due work too. */
-	json_object_set_new(row, "due_at", json_integer(sub_pause_due(row, due)));
+	due = sub_pause_due(row, due);
+	/* So does the current phase of the subscription's schedule. */
+	json_t *phase_end = json_object_get(row, "schedule_due_at");
+	if (json_is_string(json_object_get(row, "schedule")) && json_is_integer(phase_end) &&
+	    json_integer_value(phase_end) < due)
+		due = json_integer_value(phase_end);
+	json_object_set_new(row, "due_at", json_integer(due));
 }
 
 int sub_item_amount(int64_t *out, struct svc *s, const json_t *item, const json_t **price_out,

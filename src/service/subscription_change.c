@@ -13,6 +13,7 @@
 #include "billing/invoice.h"
 #include "core/ids.h"
 #include "core/money.h"
+#include "service/subscription_schedule.h"
 #include "service/customer.h"
 #include "service/discount.h"
 #include "service/params.h"
@@ -576,6 +577,14 @@ int sub_update(json_t **out, struct svc *s, const char *id, const json_t *p,
 		goto done;
 	json_t *ca = json_object_get(p, "cancel_at");
 	has_cancel_at = ca != NULL;
+	if ((has_cancel_at || has_cape) && json_is_string(json_object_get(row, "schedule"))) {
+		/* Stripe: a schedule decides when its subscription ends (its end_behavior). */
+		rc = err_invalid(e, has_cancel_at ? "cancel_at" : "cancel_at_period_end",
+				 "The subscription is managed by the subscription schedule %s: update"
+				 " or cancel the schedule instead",
+				 json_string_value(json_object_get(row, "schedule")));
+		goto done;
+	}
 	if (json_is_string(ca) && json_string_length(ca) == 0) {
 		cancel_at = 0; /* "" clears a scheduled cancellation */
 	} else if ((rc = params_int(&cancel_at, p, "cancel_at", now + 1, INT64_MAX, e)) < 0) {
@@ -930,6 +939,10 @@ int sub_end(struct svc *s, json_t *row, const json_t *before, int64_t at, bool p
 		if ((rc = final_invoice(s, row, NULL, 0, at, at, at, e)) < 0)
 			goto done;
 	}
+	/* The schedule managing it ends with it (Stripe cancels the schedule too). */
+	const char *schedule = json_string_value(json_object_get(row, "schedule"));
+	if (schedule && (rc = svc_schedule_subscription_ended(s, schedule, at, e)) < 0)
+		goto done;
 	json_object_set_new(row, "status", json_string("canceled"));
 	json_object_set_new(row, "canceled_at", json_integer(at));
 	json_object_set_new(row, "ended_at", json_integer(at));

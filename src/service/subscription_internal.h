@@ -172,6 +172,18 @@ int sub_items_net(int64_t *out, struct svc *s, const json_t *row, const json_t *
  */
 void sub_mark_upcoming(json_t *inv);
 
+/*
+ * A subscription schedule's phase change as due work (subscription_schedule_run.c):
+ * sub_schedule_due_by tells that row's schedule has a phase ending by t
+ * (schedule_due_at); sub_schedule_phase_end moves the subscription into the
+ * next phase at t (or releases or cancels it after the last), saving row
+ * and leaving in it what the store holds. renewal.c runs it before anything
+ * else due at t, so a renewal at the same instant bills the new phase.
+ */
+bool sub_schedule_due_by(const json_t *row, int64_t t);
+int sub_schedule_phase_end(struct svc *s, json_t *row, const json_t *before, int64_t t,
+			   struct recur_err *e);
+
 /* Runs everything due for one subscription up to until (renewal.c). */
 int sub_run_due(struct svc *s, const char *id, int64_t until, struct recur_err *e);
 
