@@ -27,6 +27,11 @@ static int resume(json_t **out, struct api_call *c, struct recur_err *e)
 	return svc_subscription_resume(out, &c->svc, c->id, c->params, e);
 }
 
+static int pause(json_t **out, struct api_call *c, struct recur_err *e)
+{
+	return svc_subscription_pause(out, &c->svc, c->id, c->params, e);
+}
+
 static int list(json_t **out, struct api_call *c, struct recur_err *e)
 {
 	return svc_subscription_list(out, &c->svc, c->params, e);
@@ -38,6 +43,7 @@ const struct api_route api_subscription_routes[] = {
 	{ "GET", "/v1/subscriptions/:id", retrieve, API_NO_PARAMS },
 	{ "POST", "/v1/subscriptions/:id", update },
 	{ "DELETE", "/v1/subscriptions/:id", cancel },
+	{ "POST", "/v1/subscriptions/:id/pause", pause },
 	{ "POST", "/v1/subscriptions/:id/resume", resume },
 	{ 0 },
 };

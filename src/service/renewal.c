@@ -135,10 +135,22 @@ static int step(struct svc *s, json_t *row, const json_t *before, int64_t t, str
 		return sub_save(s, row, before, "customer.subscription.updated", e);
 	}
 	if (json_is_integer(cancel_at) && json_integer_value(cancel_at) <= t) {
-		/* Stripe prorates a scheduled cancellation that falls inside a period. */
+		/*
+		 * Stripe prorates a scheduled cancellation that falls inside a
+		 * period as the update that set cancel_at said: pending credits
+		 * (create_prorations, the default), a final invoice now
+		 * (always_invoice), or nothing (none).
+		 */
+		const char *how = json_string_value(json_object_get(row, "cancel_at_proration"));
+		bool none = how && strcmp(how, "none") == 0;
+		bool invoice_now = how && strcmp(how, "always_invoice") == 0;
 		return sub_end(s, row, before, json_integer_value(cancel_at),
-			       json_integer_value(cancel_at) < cpe, false, "cancellation_requested", e);
+			       json_integer_value(cancel_at) < cpe && !none, invoice_now,
+			       "cancellation_requested", e);
 	}
+	/* Nothing else is due while paused: its scheduled resume has come. */
+	if (strcmp(status, "paused") == 0)
+		return sub_resume_due(s, row, before, t, e);
 	if (t < cpe)
 		return err_internal(e, "subscription due at %lld before its period ends", (long long)t);
 	if (json_is_true(json_object_get(row, "cancel_at_period_end")))

@@ -1,7 +1,7 @@
 /*
  * subscription.c - creating, reading and listing subscriptions, and how they
- * look on the wire. Changes (update, cancel, resume) are in
- * subscription_change.c, renewals and other due work in renewal.c; the shared
+ * look on the wire. Changes (update, cancel) are in subscription_change.c,
+ * pause and resume in subscription_resume.c, renewals and other due work in renewal.c; the shared
  * pieces between them are in subscription_internal.h.
  */
 #include "service/subscription.h"
@@ -59,6 +59,9 @@ static const struct store_col sub_cols[] = {
 	{ "current_period_end", COL_INT, 0 },
 	{ "periods_billed", COL_INT, 0 },
 	{ "due_at", COL_INT, 0 },
+	{ "pause_resumes_at", COL_INT, 0 },
+	{ "paid_through", COL_INT, 0 },
+	{ "cancel_at_proration", COL_TEXT, 0 },
 };
 
 const struct store_table svc_subscriptions_table = {
@@ -82,7 +85,9 @@ const struct store_table svc_subscription_items_table = {
 
 static const char *const bookkeeping[] = { "plan_interval", "plan_interval_count",
 					   "current_period_start", "current_period_end",
-					   "periods_billed", "due_at", "schedule_due_at", NULL };
+					   "periods_billed", "due_at", "schedule_due_at",
+					   "pause_resumes_at", "paid_through", "cancel_at_proration",
+					   NULL };
 
 /* Replaces an array of ids with the objects they name (Stripe embeds tax rates). */
 static int embed_tax_rates(json_t *obj, const char *field, struct svc *s, struct recur_err *e)
@@ -253,9 +258,16 @@ void sub_set_due(json_t *row)
 	const char *status = json_string_value(json_object_get(row, "status"));
 	json_t *cancel_at = json_object_get(row, "cancel_at");
 	int64_t due = json_integer_value(json_object_get(row, "current_period_end"));
-	if (!status || strcmp(status, "canceled") == 0 || strcmp(status, "incomplete_expired") == 0 ||
-	    strcmp(status, "paused") == 0) {
+	if (!status || strcmp(status, "canceled") == 0 || strcmp(status, "incomplete_expired") == 0) {
 		json_object_set_new(row, "due_at", json_null());
+		return;
+	}
+	if (strcmp(status, "paused") == 0) {
+		/*
+		 * Nothing renews while paused: only a scheduled resume and a
+		 * scheduled cancellation fall due (subscription_resume.c).
+		 */
+		json_object_set_new(row, "due_at", sub_paused_due(row));
 		return;
 	}
 	if (strcmp(status, "incomplete") == 0) {

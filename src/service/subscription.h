@@ -22,6 +22,12 @@ int svc_subscription_update(json_t **out, struct svc *s, const char *id, const j
 			    struct recur_err *e);
 int svc_subscription_cancel(json_t **out, struct svc *s, const char *id, const json_t *p,
 			    struct recur_err *e);
+/*
+ * POST /v1/subscriptions/:id/pause (recur's own): an active subscription
+ * becomes paused, optionally until resumes_at; see subscription_resume.c.
+ */
+int svc_subscription_pause(json_t **out, struct svc *s, const char *id, const json_t *p,
+			   struct recur_err *e);
 int svc_subscription_resume(json_t **out, struct svc *s, const char *id, const json_t *p,
 			    struct recur_err *e);
 int svc_subscription_list(json_t **out, struct svc *s, const json_t *p, struct recur_err *e);

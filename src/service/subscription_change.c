@@ -1,7 +1,7 @@
 /*
  * subscription_change.c - changing a subscription: update (prices, quantities,
- * items, trial, cancellation settings), cancel, resume, and what an invoice
- * payment does to its status.
+ * items, trial, cancellation settings), cancel, and what an invoice payment
+ * does to its status. Pause and resume are subscription_resume.c's.
  *
  * Proration follows Stripe: a change at time t inside [start, end) credits the
  * unused time of what was there and charges the remaining time of what is
@@ -817,6 +817,9 @@ item_done:
 	}
 	if (has_cancel_at) {
 		json_object_set_new(row, "cancel_at", cancel_at ? json_integer(cancel_at) : json_null());
+		/* Kept for the cancellation's own proration when cancel_at comes (renewal.c). */
+		json_object_set_new(row, "cancel_at_proration",
+				    cancel_at ? json_string(proration) : json_null());
 		if (cancel_at)
 			json_object_set_new(row, "cancel_at_period_end", json_false());
 	}
@@ -903,6 +906,34 @@ done:
 	return rc;
 }
 
+int sub_prorate_items(struct sub_lines *out, struct svc *s, const json_t *row, int64_t at,
+		      enum billing_proration_kind kind, struct recur_err *e)
+{
+	json_t *items = NULL;
+	struct item_set set = { 0 };
+	size_t i;
+	json_t *it;
+	int rc = sub_load_items(&items, s, json_string_value(json_object_get(row, "id")), e);
+	if (rc < 0 || (rc = item_set_load(&set, s, row, items, e)) < 0)
+		goto done;
+	json_array_foreach(items, i, it)
+		if ((rc = prorate_item(out, s, row, it, set.prices[i], set.qty[i], set.net[i], at, kind,
+				       e)) < 0)
+			goto done;
+done:
+	json_decref(items);
+	item_set_free(&set);
+	return rc < 0 ? rc : 0;
+}
+
+int sub_credit_pending(struct svc *s, json_t *row, struct sub_lines *credits, int64_t at,
+		       struct recur_err *e)
+{
+	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
+	return settle_prorations(s, row, true, credits, BILLING_PRORATION_PENDING, at, at, cpe,
+				 "subscription_update", e);
+}
+
 /*
  * Ends a subscription at `at`: status canceled, ended. With prorate, the unused
  * time of every item is credited; with invoice_now, at once on a final invoice
@@ -912,23 +943,20 @@ done:
 int sub_end(struct svc *s, json_t *row, const json_t *before, int64_t at, bool prorate,
 	    bool invoice_now, const char *reason, struct recur_err *e)
 {
-	json_t *items = NULL;
-	struct item_set set = { 0 };
 	int rc = 0;
-	const char *id = json_string_value(json_object_get(row, "id"));
 	const char *status = json_string_value(json_object_get(row, "status"));
 	int64_t cpe = json_integer_value(json_object_get(row, "current_period_end"));
-	if (prorate && strcmp(status, "trialing") != 0 && at < cpe) {
+	/*
+	 * A paused subscription's billed time may end before its period does
+	 * (its unused time was credited when it paused): only what is still
+	 * billed and unused is credited again.
+	 */
+	json_t *paid_through = json_object_get(row, "paid_through");
+	int64_t paid = json_is_integer(paid_through) ? json_integer_value(paid_through) : cpe;
+	if (prorate && strcmp(status, "trialing") != 0 && at < cpe && at < paid) {
 		struct sub_lines credits = { 0 };
-		if ((rc = sub_load_items(&items, s, id, e)) < 0 ||
-		    (rc = item_set_load(&set, s, row, items, e)) < 0)
+		if ((rc = sub_prorate_items(&credits, s, row, at, BILLING_PRORATION_UNUSED_TIME, e)) < 0)
 			goto done;
-		size_t i;
-		json_t *it;
-		json_array_foreach(items, i, it)
-			if ((rc = prorate_item(&credits, s, row, it, set.prices[i], set.qty[i],
-					       set.net[i], at, BILLING_PRORATION_UNUSED_TIME, e)) < 0)
-				goto done;
 		if ((rc = settle_prorations(s, row, true, &credits,
 					    invoice_now ? BILLING_PRORATION_INVOICE_NOW
 							: BILLING_PRORATION_PENDING,
@@ -951,8 +979,6 @@ int sub_end(struct svc *s, json_t *row, const json_t *before, int64_t at, bool p
 		json_object_set_new(cd, "reason", json_string(reason));
 	rc = sub_save(s, row, before, "customer.subscription.deleted", e);
 done:
-	json_decref(items);
-	item_set_free(&set);
 	return rc;
 }
 
@@ -999,95 +1025,6 @@ done:
 	}
 	json_decref(before);
 	json_decref(row);
-	return rc;
-}
-
-static const char *const resume_params[] = { "billing_cycle_anchor", "proration_behavior",
-					     "proration_date", NULL };
-
-int svc_subscription_resume(json_t **out, struct svc *s, const char *id, const json_t *p,
-			    struct recur_err *e)
-{
-	static const char *const anchors[] = { "now", "unchanged", NULL };
-	json_t *before = NULL, *row = NULL, *items = NULL;
-	const char *anchor = NULL, *proration = NULL;
-	int64_t now = 0, proration_date = 0;
-	int rc;
-	*out = NULL;
-	/*
-	 * A paused subscription billed nothing while paused, so resuming with a
-	 * new period from now (billing_cycle_anchor=now, Stripe's default) has
-	 * nothing to prorate: proration_behavior and proration_date change
-	 * nothing. Keeping the old anchor (unchanged) is not offered.
-	 */
-	if ((rc = params_only(p, resume_params, e)) < 0 ||
-	    (rc = params_enum(&anchor, p, "billing_cycle_anchor", anchors, e)) < 0 ||
-	    (rc = sub_proration_param(&proration, p, e)) < 0 ||
-	    (rc = params_int(&proration_date, p, "proration_date", 1, INT64_MAX, e)) < 0)
-		return rc;
-	if (anchor && strcmp(anchor, "unchanged") == 0)
-		return err_invalid(e, "billing_cycle_anchor", "recur resumes a subscription with a"
-				   " new period from now only (billing_cycle_anchor=now)");
-	if ((rc = svc_begin(s, e)) < 0)
-		return rc;
-	if ((rc = sub_get(&before, s, id, e)) < 0)
-		goto done;
-	if (strcmp(json_string_value(json_object_get(before, "status")), "paused") != 0) {
-		rc = err_invalid(e, NULL, "Only a paused subscription can be resumed; this one is %s",
-				 json_string_value(json_object_get(before, "status")));
-		goto done;
-	}
-	if ((rc = svc_test_clock_now(&now, s, json_string_value(json_object_get(before, "test_clock")),
-				     e)) < 0)
-		goto done;
-	row = json_deep_copy(before);
-	struct billing_interval iv;
-	int64_t cpe = 0;
-	if ((rc = sub_interval(&iv, row, e)) < 0)
-		goto done;
-	if (calendar_add_interval(&cpe, now, iv.unit, iv.count) < 0) {
-		rc = err_internal(e, "cannot compute the new period");
-		goto done;
-	}
-	/* Stripe resumes with a new cycle starting now (billing_cycle_anchor=now). */
-	json_object_set_new(row, "status", json_string("active"));
-	json_object_set_new(row, "billing_cycle_anchor", json_integer(now));
-	json_object_set_new(row, "billing_cycle_anchor_config", json_null());
-	json_object_set_new(row, "current_period_start", json_integer(now));
-	json_object_set_new(row, "current_period_end", json_integer(cpe));
-	if ((rc = sub_load_items(&items, s, id, e)) < 0)
-		goto done;
-	struct sub_lines lines;
-	if ((rc = sub_period_lines(&lines, s, items, now, cpe, false, e)) < 0)
-		goto done;
-	struct svc_invoice_line flat[SUB_MAX_ITEMS];
-	for (size_t k = 0; k < lines.n; k++)
-		flat[k] = lines.lines[k].line;
-	char dedupe[96];
-	snprintf(dedupe, sizeof(dedupe), "cycle:%s:%lld", id, (long long)now);
-	if ((rc = sub_invoice(NULL, s, row, "subscription_cycle", now, now, cpe, flat, lines.n,
-			      dedupe, e)) < 0)
-		goto done;
-	if ((rc = sub_save(s, row, before, "customer.subscription.resumed", e)) < 0 ||
-	    (rc = sub_collect(s, row, before, NULL, now, e)) < 0)
-		goto done;
-	if (rc > 0) {
-		/* A declined charge of the new period makes the resumed subscription past_due. */
-		json_decref(row);
-		row = NULL;
-		if ((rc = sub_get(&row, s, id, e)) < 0)
-			goto done;
-	}
-	rc = sub_render(out, s, row, e);
-done:
-	rc = svc_finish(s, rc, e);
-	if (rc < 0) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	json_decref(before);
-	json_decref(row);
-	json_decref(items);
 	return rc;
 }
 

@@ -102,6 +102,31 @@ int sub_end(struct svc *s, json_t *row, const json_t *before, int64_t at, bool p
 	    bool invoice_now, const char *reason, struct recur_err *e);
 
 /*
+ * Proration lines of kind for every item of row at `at` against row's current
+ * period (its discounts applied as prorations count them), appended to *out;
+ * nothing for `at` at or after the period end.
+ */
+int sub_prorate_items(struct sub_lines *out, struct svc *s, const json_t *row, int64_t at,
+		      enum billing_proration_kind kind, struct recur_err *e);
+/*
+ * Leaves credits (proration lines) as pending invoice items of row's customer,
+ * linked to no subscription: the customer's next invoice takes them.
+ */
+int sub_credit_pending(struct svc *s, json_t *row, struct sub_lines *credits, int64_t at,
+		       struct recur_err *e);
+
+/*
+ * The paused status (subscription_resume.c). sub_paused_due: a paused row's
+ * due_at (new reference: its scheduled resume or cancellation, or json null).
+ * sub_resume_due: the step at t of a paused row whose pause_resumes_at has
+ * come: resumes it with a new period from t, saving row (a resume invoice is
+ * made and collected).
+ */
+json_t *sub_paused_due(const json_t *row);
+int sub_resume_due(struct svc *s, json_t *row, const json_t *before, int64_t t,
+		   struct recur_err *e);
+
+/*
  * Automatic collection of the invoice a change made (subscription_dunning.c):
  * after row is saved, when row's latest_invoice differs from before's, it is
  * charged at now (collection.h), which may make the subscription past_due in

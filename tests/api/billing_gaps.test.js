@@ -278,7 +278,7 @@ test('a subscription\'s currency must be its prices\' currency', async () => {
   assert.equal(sub.currency, 'nok');
 });
 
-test('resume takes billing_cycle_anchor=now and proration parameters; unchanged is refused', async () => {
+test('resume takes billing_cycle_anchor=now and proration parameters; an unknown anchor is refused', async () => {
   const { clock, customer, prices } = await world('2026-03-01', [monthly(19900)]);
   const sub = await stripe.subscriptions.create({
     customer: customer.id, items: [{ price: prices[0].id }], trial_period_days: 7,
@@ -286,7 +286,7 @@ test('resume takes billing_cycle_anchor=now and proration parameters; unchanged 
   });
   await advance(clock, '2026-03-20');
   assert.equal((await stripe.subscriptions.retrieve(sub.id)).status, 'paused');
-  await refused(() => stripe.subscriptions.resume(sub.id, { billing_cycle_anchor: 'unchanged' }), 'billing_cycle_anchor');
+  await refused(() => stripe.subscriptions.resume(sub.id, { billing_cycle_anchor: 'later' }), 'billing_cycle_anchor');
   await refused(() => stripe.subscriptions.resume(sub.id, { proration_behavior: 'sometimes' }), 'proration_behavior');
   const resumed = await stripe.subscriptions.resume(sub.id, {
     billing_cycle_anchor: 'now', proration_behavior: 'always_invoice', proration_date: utc('2026-03-20'),
