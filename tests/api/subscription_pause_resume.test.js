@@ -7,7 +7,9 @@
 // billing_cycle_anchor=now starts and invoices a new period, with unchanged
 // it keeps the anchor and charges the rest of the period, exactly prorated;
 // a resume inside the period paid before the pause bills no time twice;
-// resumes_at resumes by itself; cancel_at mid-period ends it with the
+// resumes_at resumes by itself, on a test clock and on the wall clock; a
+// trial that ended in a pause resumes unchanged, prorated; cancel_at
+// mid-period ends it with the
 // credit its proration_behavior says; cancel_at_period_end=false and
 // cancel_at="" reactivate; bad input names its parameter and changes
 // nothing; `recur verify` is clean after every scenario.
@@ -377,5 +379,59 @@ test('bad input names its parameter and changes nothing', async () => {
   await w.stripe.subscriptions.cancel(w.sub.id);
   await refused(rawFails(() => pause(w)), null, /Only an active subscription/);
   await refused(() => w.stripe.subscriptions.resume(w.sub.id), undefined, /Only a paused subscription/);
+  verify(w);
+});
+
+test('on the wall clock, the scheduler resumes a paused subscription at its resumes_at', async () => {
+  const tenant = server.tenant(`Paused wall ${Math.random()}`);
+  const stripe = server.client(tenant.secret_key);
+  const customer = await stripe.customers.create({ email: 'kunde@example.no' });
+  const pm = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+  await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
+  const product = await stripe.products.create({ name: 'Pro' });
+  const price = await stripe.prices.create({ product: product.id, currency: 'nok', unit_amount: PRICE,
+    recurring: { interval: 'month' } });
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+  const w = { tenant, stripe, customer, sub };
+  const resumesAt = Math.floor(Date.now() / 1000) + 2;
+  await paused(w, `resumes_at=${resumesAt}`);
+  let now = await stripe.subscriptions.retrieve(sub.id);
+  for (let i = 0; i < 100 && now.status === 'paused'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    now = await stripe.subscriptions.retrieve(sub.id);
+  }
+  assert.equal(now.status, 'active');
+  assert.equal(now.billing_cycle_anchor, resumesAt);
+  // Resumed inside the month paid at creation: that month's unused time is
+  // credited on the new period's invoice, PRICE × (end − resume) / (end − start), half up.
+  const { current_period_start: start, current_period_end: end } = sub.items.data[0];
+  const credit = Math.floor((2 * PRICE * (end - resumesAt) + (end - start)) / (2 * (end - start)));
+  const invs = await invoicesOf(w);
+  assert.deepEqual(invs.map((i) => i.total), [PRICE, PRICE - credit]);
+  assert.deepEqual(invs[1].lines.data.map((l) => l.amount).sort((x, y) => x - y), [-credit, PRICE]);
+  assert.equal(invs[1].period_start, resumesAt);
+  verify(w);
+});
+
+test('a trial that ended in a pause resumes unchanged into the anchor\'s period, prorated', async () => {
+  const w = await world('2026-03-01');
+  const sub = await w.stripe.subscriptions.create({
+    customer: w.customer.id, items: [{ price: w.price.id }], trial_period_days: 7,
+    trial_settings: { end_behavior: { missing_payment_method: 'pause' } },
+    default_payment_method: null,
+  });
+  // The customer has a card, so the trial would convert: take it away first.
+  await w.stripe.customers.update(w.customer.id, { invoice_settings: { default_payment_method: '' } });
+  await advance(w, '2026-03-20');
+  assert.equal((await w.stripe.subscriptions.retrieve(sub.id)).status, 'paused');
+  const resumed = await w.stripe.subscriptions.resume(sub.id, { billing_cycle_anchor: 'unchanged' });
+  assert.equal(resumed.status, 'active');
+  assert.equal(resumed.billing_cycle_anchor, utc('2026-03-08'));
+  assert.equal(resumed.items.data[0].current_period_start, utc('2026-03-08'));
+  assert.equal(resumed.items.data[0].current_period_end, utc('2026-04-08'));
+  const inv = await w.stripe.invoices.retrieve(resumed.latest_invoice);
+  // 19 of the 31 days from 8 Mar to 8 Apr: 29 900 × 19 / 31 = 18 325.81, half up.
+  assert.equal(inv.total, 18326);
+  assert.equal(inv.billing_reason, 'subscription_update');
   verify(w);
 });
