@@ -7,6 +7,7 @@
 #include "service/migration.h"
 #include "service/mrr.h"
 #include "service/plan_family.h"
+#include "service/plan_version_update.h"
 
 static int create(json_t **out, struct api_call *c, struct recur_err *e)
 {
@@ -38,6 +39,16 @@ static int migration(json_t **out, struct api_call *c, struct recur_err *e)
 	return svc_subscription_migration(out, &c->svc, c->id, e);
 }
 
+static int migration_delete(json_t **out, struct api_call *c, struct recur_err *e)
+{
+	return svc_subscription_migration_delete(out, &c->svc, c->id, e);
+}
+
+static int version_update(json_t **out, struct api_call *c, struct recur_err *e)
+{
+	return svc_plan_version_update_create(out, &c->svc, c->id, c->params, e);
+}
+
 static int mrr_movements(json_t **out, struct api_call *c, struct recur_err *e)
 {
 	return svc_mrr_movement_list(out, &c->svc, c->params, e);
@@ -48,8 +59,10 @@ const struct api_route api_plan_family_routes[] = {
 	{ "GET", "/v1/plan_families", list },
 	{ "GET", "/v1/plan_families/:id", retrieve, API_NO_PARAMS },
 	{ "POST", "/v1/plan_families/:id", update },
+	{ "POST", "/v1/plan_families/:id/version_updates", version_update },
 	{ "POST", "/v1/subscriptions/:id/migrate", migrate },
 	{ "GET", "/v1/subscriptions/:id/migration", migration, API_NO_PARAMS },
+	{ "DELETE", "/v1/subscriptions/:id/migration", migration_delete, API_NO_PARAMS },
 	{ "GET", "/v1/mrr_movements", mrr_movements },
 	{ 0 },
 };

@@ -8,11 +8,10 @@
  * rolls back, as create_preview does, so the invoice it shows is the one the
  * real call makes.
  */
-#include "service/migration.h"
+#include "service/migration_internal.h"
 #include "core/ids.h"
 #include "service/mrr.h"
 #include "service/params.h"
-#include "service/plan_family.h"
 #include "service/price.h"
 #include "service/subscription_internal.h"
 #include "service/test_clock.h"
@@ -34,6 +33,10 @@ static const struct store_col cols[] = {
 	{ "settings", COL_JSON, 0 },
 	{ "invoice", COL_TEXT, 0 },
 	{ "metadata", COL_JSON, 0 },
+	{ "schedule", COL_TEXT, 0 },
+	{ "schedule_created", COL_BOOL, 0 },
+	{ "overrides", COL_JSON, 0 },
+	{ "version_update", COL_TEXT, 0 },
 };
 
 const struct store_table svc_migrations_table = {
@@ -42,32 +45,19 @@ const struct store_table svc_migrations_table = {
 };
 
 /* from_price / to_price are stored so; the object says from and to. */
-static void present(json_t *m)
+void mig_present(json_t *m)
 {
+	json_object_del(m, "schedule_created");
 	json_object_set(m, "from", json_object_get(m, "from_price"));
 	json_object_set(m, "to", json_object_get(m, "to_price"));
 	json_object_del(m, "from_price");
 	json_object_del(m, "to_price");
 }
 
-/* What a request asks. */
-struct migrate_req {
-	const char *price;
-	int64_t quantity;      /* 0: the plan item's */
-	enum billing_migration_timing timing;
-	int64_t date;
-	const char *proration; /* overrides, NULL when not given */
-	int has_credit, has_alignment;
-	bool credit_unused;
-	enum billing_alignment alignment;
-	bool preview;
-	json_t *metadata;
-};
-
 static const char *const migrate_params[] = { "price", "quantity", "items", "timing", "date",
 					      "overrides", "preview", "metadata", NULL };
 
-static int overrides_param(struct migrate_req *r, const json_t *p, struct recur_err *e)
+int mig_overrides_param(struct migrate_req *r, const json_t *p, struct recur_err *e)
 {
 	static const char *const keys[] = { "proration_behavior", "credit_unused", "alignment",
 					    NULL };
@@ -104,7 +94,7 @@ static int req_param(struct migrate_req *r, const json_t *p, struct recur_err *e
 	    (rc = params_enum(&timing, p, "timing", timings, e)) < 0 ||
 	    (rc = params_int(&r->date, p, "date", 1, INT64_MAX, e)) < 0 ||
 	    (rc = params_bool(&r->preview, p, "preview", e)) < 0 ||
-	    (rc = overrides_param(r, p, e)) < 0 ||
+	    (rc = mig_overrides_param(r, p, e)) < 0 ||
 	    (rc = params_metadata(&r->metadata, NULL, p, e)) < 0)
 		return rc;
 	billing_migration_timing_parse(&r->timing, timing);
@@ -170,104 +160,119 @@ static int no_path(struct recur_err *e, const json_t *family, const char *from, 
 }
 
 /* The parameters of the subscription update a migration now is. */
-static json_t *update_params(const json_t *item, const char *price, int64_t qty,
-			     const struct billing_migration_rule *rule, const char *proration,
-			     bool new_period, bool same_interval)
+static json_t *update_params(const struct mig_plan *p, const char *price, int64_t qty,
+			     const char *proration, bool new_period, bool same_interval,
+			     bool at_boundary)
 {
-	json_t *p = json_pack("{s:[{s:O, s:s, s:I}], s:s}", "items", "id",
-			      json_object_get(item, "id"), "price", price, "quantity",
+	json_t *u = json_pack("{s:[{s:O, s:s, s:I}], s:s}", "items", "id",
+			      json_object_get(p->item, "id"), "price", price, "quantity",
 			      (json_int_t)qty, "proration_behavior", proration);
 	/* Another interval starts a new cycle by itself; the same one only when asked. */
-	if (new_period && same_interval)
-		json_object_set_new(p, "billing_cycle_anchor", json_string("now"));
+	if (new_period && same_interval && !at_boundary)
+		json_object_set_new(u, "billing_cycle_anchor", json_string("now"));
 	/* Discount counters left behind: the subscription's discounts end with its old plan. */
-	if (!rule->carry_discounts)
-		json_object_set_new(p, "discounts", json_string(""));
-	return p;
+	if (!p->rule->carry_discounts)
+		json_object_set_new(u, "discounts", json_string(""));
+	/*
+	 * A trial converted before its end ends now and the paid period starts
+	 * (a new cycle, invoiced at once); at the trial's end the trial-end step
+	 * that follows bills the paid price.
+	 */
+	if (p->rule->kind == BILLING_MIGRATION_TRIAL_CONVERSION && !at_boundary &&
+	    strcmp(json_string_value(json_object_get(p->sub, "status")), "trialing") == 0)
+		json_object_set_new(u, "trial_end", json_string("now"));
+	return u;
 }
 
-/*
- * The migration itself, inside the caller's transaction: *sub_out the
- * subscription after, *mig_out the migration row.
- */
-static int migrate(json_t **sub_out, json_t **mig_out, struct svc *s, const char *id,
-		   const struct migrate_req *r, struct recur_err *e)
+int mig_alignment(bool *new_period, struct billing_interval *old_iv,
+		  struct billing_interval *new_iv, const struct mig_plan *p,
+		  const struct migrate_req *r, struct recur_err *e)
 {
-	struct billing_migration_rule rules[SVC_FAMILY_MAX_RULES];
-	size_t nrules = 0;
-	json_t *before = NULL, *after = NULL, *items = NULL, *family = NULL, *target = NULL;
-	json_t *up = NULL, *mig = NULL;
-	const json_t *item = NULL;
-	int64_t now = 0, mrr_before = 0, mrr_after = 0;
 	int rc;
-	if ((rc = sub_get(&before, s, id, e)) < 0)
-		goto done;
-	const char *status = json_string_value(json_object_get(before, "status"));
+	if ((rc = sub_interval(old_iv, p->sub, e)) < 0 ||
+	    (rc = svc_pricing_interval(new_iv, p->target, e)) < 0)
+		return rc;
+	if (billing_alignment_resolve(new_period, r->has_alignment ? r->alignment
+								   : p->rule->alignment,
+				      old_iv, new_iv) < 0)
+		return err_invalid(e, r->has_alignment ? "overrides[alignment]" : "price",
+				   "The billing date cannot be kept when the interval changes");
+	return 0;
+}
+
+json_t *mig_as_read(struct svc *s, const json_t *row)
+{
+	json_t *m = store_obj_as_read(&svc_migrations_table, &s->scope, row);
+	if (m)
+		mig_present(m);
+	return m;
+}
+
+void mig_plan_free(struct mig_plan *p)
+{
+	json_decref(p->sub);
+	json_decref(p->items);
+	json_decref(p->family);
+	json_decref(p->target);
+	memset(p, 0, sizeof(*p));
+}
+
+int mig_plan_load(struct mig_plan *p, struct svc *s, const char *id, const char *to,
+		  struct recur_err *e)
+{
+	int rc;
+	memset(p, 0, sizeof(*p));
+	if ((rc = sub_get(&p->sub, s, id, e)) < 0)
+		return rc;
+	const char *status = json_string_value(json_object_get(p->sub, "status"));
 	if (strcmp(status, "canceled") == 0 || strcmp(status, "incomplete_expired") == 0 ||
-	    strcmp(status, "incomplete") == 0) {
-		rc = err_invalid(e, NULL, "A subscription that is %s cannot be migrated", status);
-		goto done;
-	}
-	if ((rc = svc_test_clock_now(&now, s, json_string_value(json_object_get(before,
+	    strcmp(status, "incomplete") == 0)
+		return err_invalid(e, NULL, "A subscription that is %s cannot be migrated", status);
+	if ((rc = svc_test_clock_now(&p->now, s, json_string_value(json_object_get(p->sub,
 						"test_clock")), e)) < 0 ||
-	    (rc = sub_load_items(&items, s, id, e)) < 0 ||
-	    (rc = plan_item(&item, &family, s, items, e)) < 0)
-		goto done;
-	if (rc == 0) {
-		rc = err_invalid(e, "price", "This subscription has no price in a plan family, so it has"
-				 " no migration paths; change its price with POST"
-				 " /v1/subscriptions/%s instead", id);
-		goto done;
-	}
-	const char *from = json_string_value(json_object_get(item, "price"));
-	if (strcmp(from, r->price) == 0) {
-		rc = err_invalid(e, "price", "The subscription is on %s already", from);
-		goto done;
-	}
-	if (store_obj_get(&target, s->db, &svc_prices_table, &s->scope, r->price, e) < 0) {
-		rc = err_invalid(e, "price", "No such price: '%s'", r->price);
-		goto done;
-	}
-	if ((rc = svc_plan_family_rules(rules, &nrules, family, e)) < 0)
-		goto done;
-	const struct billing_migration_rule *rule = billing_migration_rule_find(rules, nrules, from,
-										r->price);
-	if (!rule) {
-		rc = no_path(e, family, from, r->price, rules, nrules);
-		goto done;
-	}
-	if (!billing_migration_timing_allowed(rule, r->timing)) {
-		rc = err_invalid(e, "timing", "The rule from %s to %s does not allow timing %s",
-				 from, r->price, billing_migration_timing_name(r->timing));
-		goto done;
-	}
-	if (r->timing != BILLING_MIGRATION_NOW) {
-		/* Scheduled migrations become a subscription schedule phase (docs/billing.md). */
-		rc = err_invalid(e, "timing", "Scheduled migrations (timing %s) are not available yet;"
-				 " migrate with timing=now", billing_migration_timing_name(r->timing));
-		goto done;
-	}
+	    (rc = sub_load_items(&p->items, s, id, e)) < 0 ||
+	    (rc = plan_item(&p->item, &p->family, s, p->items, e)) < 0)
+		return rc;
+	if (rc == 0)
+		return err_invalid(e, "price", "This subscription has no price in a plan family, so it"
+				   " has no migration paths; change its price with POST"
+				   " /v1/subscriptions/%s instead", id);
+	p->from = json_string_value(json_object_get(p->item, "price"));
+	if (strcmp(p->from, to) == 0)
+		return err_invalid(e, "price", "The subscription is on %s already", p->from);
+	if (store_obj_get(&p->target, s->db, &svc_prices_table, &s->scope, to, e) < 0)
+		return err_invalid(e, "price", "No such price: '%s'", to);
+	if ((rc = svc_plan_family_rules(p->rules, &p->nrules, p->family, e)) < 0)
+		return rc;
+	p->rule = billing_migration_rule_find(p->rules, p->nrules, p->from, to);
+	if (!p->rule)
+		return no_path(e, p->family, p->from, to, p->rules, p->nrules);
+	return 0;
+}
+
+int mig_apply(json_t **sub_out, json_t **mig_out, struct svc *s, struct mig_plan *p,
+	      const struct migrate_req *r, json_t *row, bool at_boundary, struct recur_err *e)
+{
+	json_t *after = NULL, *up = NULL, *mig = NULL;
+	int64_t mrr_before = 0, mrr_after = 0;
+	const char *id = json_string_value(json_object_get(p->sub, "id"));
+	int rc;
 	struct billing_interval old_iv, new_iv;
 	bool new_period = false;
-	if ((rc = sub_interval(&old_iv, before, e)) < 0 ||
-	    (rc = svc_pricing_interval(&new_iv, target, e)) < 0)
+	if ((rc = mig_alignment(&new_period, &old_iv, &new_iv, p, r, e)) < 0)
 		goto done;
-	if (billing_alignment_resolve(&new_period, r->has_alignment ? r->alignment : rule->alignment,
-				      &old_iv, &new_iv) < 0) {
-		rc = err_invalid(e, r->has_alignment ? "overrides[alignment]" : "price",
-				 "The billing date cannot be kept when the interval changes");
-		goto done;
-	}
-	const char *proration = r->proration ? r->proration
-					     : billing_proration_behavior_name(rule->proration);
+	/* At a period's end nothing is left to prorate: the renewal bills the new price. */
+	const char *proration = at_boundary ? "none"
+			      : r->proration ? r->proration
+					     : billing_proration_behavior_name(p->rule->proration);
 	struct sub_update_opts opts = { .credit_unused = r->has_credit ? r->credit_unused
-								     : rule->credit_unused };
-	int64_t qty = r->quantity ? r->quantity : json_integer_value(json_object_get(item,
+								     : p->rule->credit_unused };
+	int64_t qty = r->quantity ? r->quantity : json_integer_value(json_object_get(p->item,
 										       "quantity"));
-	if ((rc = svc_mrr_of(&mrr_before, s, before, e)) < 0)
+	if ((rc = svc_mrr_of(&mrr_before, s, p->sub, e)) < 0)
 		goto done;
-	up = update_params(item, r->price, qty, rule, proration, new_period,
-			   old_iv.unit == new_iv.unit && old_iv.count == new_iv.count);
+	up = update_params(p, r->price, qty, proration, new_period,
+			   old_iv.unit == new_iv.unit && old_iv.count == new_iv.count, at_boundary);
 	/* The update nests in this transaction: the request's commit hook runs once, at the end. */
 	int (*hook)(void *, struct store *, struct recur_err *) = s->commit_hook;
 	s->commit_hook = NULL;
@@ -278,43 +283,80 @@ static int migrate(json_t **sub_out, json_t **mig_out, struct svc *s, const char
 	if ((rc = sub_get(&after, s, id, e)) < 0 || (rc = svc_mrr_of(&mrr_after, s, after, e)) < 0)
 		goto done;
 	const char *inv = json_string_value(json_object_get(after, "latest_invoice"));
-	const char *inv_before = json_string_value(json_object_get(before, "latest_invoice"));
-	char mid[IDS_MAX];
-	ids_new(mid, sizeof(mid), "mig");
+	const char *inv_before = json_string_value(json_object_get(p->sub, "latest_invoice"));
 	json_t *settings = json_pack("{s:s, s:b, s:b, s:s}", "proration_behavior", proration,
 				     "credit_unused", opts.credit_unused, "carry_discounts",
-				     rule->carry_discounts, "alignment",
+				     p->rule->carry_discounts, "alignment",
 				     new_period ? "new_period" : "keep");
-	mig = json_pack("{s:s, s:I, s:s, s:O, s:O, s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:o, s:s?,"
-			" s:O}",
-			"id", mid, "created", (json_int_t)now, "subscription", id, "customer",
-			json_object_get(before, "customer"), "plan_family",
-			json_object_get(family, "id"), "from_price", from, "to_price", r->price,
-			"quantity", (json_int_t)qty, "kind", billing_migration_kind_name(rule->kind),
-			"timing", billing_migration_timing_name(r->timing), "effective_at",
-			(json_int_t)now, "status", "completed", "settings", settings, "invoice",
-			inv && (!inv_before || strcmp(inv, inv_before) != 0) ? inv : NULL,
-			"metadata", r->metadata);
-	if (!mig) {
-		rc = err_internal(e, "cannot build the migration");
-		goto done;
+	json_t *invoice = inv && (!inv_before || strcmp(inv, inv_before) != 0) ? json_string(inv)
+									       : json_null();
+	if (row) {
+		/* A scheduled migration runs: its record becomes the completed migration. */
+		mig = json_deep_copy(row);
+		json_object_set_new(mig, "status", json_string("completed"));
+		json_object_set_new(mig, "settings", settings);
+		json_object_set_new(mig, "invoice", invoice);
+		json_object_set_new(mig, "effective_at", json_integer(p->now));
+		json_object_set_new(mig, "quantity", json_integer(qty));
+		json_object_set_new(mig, "kind", json_string(billing_migration_kind_name(p->rule->kind)));
+		rc = store_obj_update(s->db, &svc_migrations_table, &s->scope, mig, e);
+	} else {
+		char mid[IDS_MAX];
+		ids_new(mid, sizeof(mid), "mig");
+		mig = json_pack("{s:s, s:I, s:s, s:O, s:O, s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:o,"
+				" s:o, s:O, s:{}, s:b}",
+				"id", mid, "created", (json_int_t)p->now, "subscription", id,
+				"customer", json_object_get(p->sub, "customer"), "plan_family",
+				json_object_get(p->family, "id"), "from_price", p->from, "to_price",
+				r->price, "quantity", (json_int_t)qty, "kind",
+				billing_migration_kind_name(p->rule->kind), "timing",
+				billing_migration_timing_name(r->timing), "effective_at",
+				(json_int_t)p->now, "status", "completed", "settings", settings,
+				"invoice", invoice, "metadata", r->metadata, "overrides",
+				"schedule_created", 0);
+		if (!mig) {
+			rc = err_internal(e, "cannot build the migration");
+			goto done;
+		}
+		rc = store_obj_insert(s->db, &svc_migrations_table, &s->scope, mig, e);
 	}
-	if ((rc = store_obj_insert(s->db, &svc_migrations_table, &s->scope, mig, e)) < 0 ||
-	    (rc = svc_mrr_record(s, after, mrr_before, mrr_after, now, mid, e)) < 0)
+	if (rc < 0 ||
+	    (rc = svc_mrr_record(s, after, mrr_before, mrr_after, p->now,
+				 json_string_value(json_object_get(mig, "id")), e)) < 0)
 		goto done;
-	*mig_out = store_obj_as_read(&svc_migrations_table, &s->scope, mig);
+	*mig_out = mig_as_read(s, mig);
 	if (!*mig_out)
 		rc = err_internal(e, "out of memory");
-	else
-		present(*mig_out);
 done:
-	json_decref(before);
 	json_decref(after);
-	json_decref(items);
-	json_decref(family);
-	json_decref(target);
 	json_decref(up);
 	json_decref(mig);
+	return rc;
+}
+
+/*
+ * The migration, inside the caller's transaction: *sub_out the subscription
+ * after, *mig_out the migration.
+ */
+static int migrate(json_t **sub_out, json_t **mig_out, struct svc *s, const char *id,
+		   const struct migrate_req *r, struct recur_err *e)
+{
+	struct mig_plan p;
+	int rc;
+	if ((rc = mig_plan_load(&p, s, id, r->price, e)) < 0)
+		goto done;
+	if (!billing_migration_timing_allowed(p.rule, r->timing)) {
+		rc = err_invalid(e, "timing", "The rule from %s to %s does not allow timing %s",
+				 p.from, r->price, billing_migration_timing_name(r->timing));
+		goto done;
+	}
+	if (r->timing != BILLING_MIGRATION_NOW) {
+		rc = mig_schedule(sub_out, mig_out, s, &p, r, e);
+		goto done;
+	}
+	rc = mig_apply(sub_out, mig_out, s, &p, r, NULL, false, e);
+done:
+	mig_plan_free(&p);
 	return rc;
 }
 
@@ -343,8 +385,15 @@ int svc_subscription_migrate(json_t **out, struct svc *s, const char *id, const 
 		}
 		goto out;
 	}
-	const char *invoice = json_string_value(json_object_get(mig, "invoice"));
-	if (invoice && (rc = svc_invoice_retrieve(&inv, s, invoice, e)) >= 0)
+	if (r.timing != BILLING_MIGRATION_NOW) {
+		/* What the switch will bill: the due work up to it, run in this transaction. */
+		rc = mig_schedule_preview(&inv, &mig, s, id, e);
+	} else {
+		const char *invoice = json_string_value(json_object_get(mig, "invoice"));
+		if (invoice)
+			rc = svc_invoice_retrieve(&inv, s, invoice, e);
+	}
+	if (inv)
 		sub_mark_upcoming(inv);
 	if (rc >= 0)
 		*out = json_pack("{s:s, s:O, s:O, s:O}", "object", "subscription_migration_preview",
@@ -389,7 +438,7 @@ int svc_subscription_migration(json_t **out, struct svc *s, const char *id, stru
 		goto done;
 	}
 	*out = json_incref(json_array_get(rows, 0));
-	present(*out);
+	mig_present(*out);
 done:
 	json_decref(sub);
 	json_decref(rows);

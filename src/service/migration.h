@@ -19,6 +19,8 @@
 #ifndef RECUR_SERVICE_MIGRATION_H
 #define RECUR_SERVICE_MIGRATION_H
 
+#include <stdbool.h>
+
 #include "service/service.h"
 
 extern const struct store_table svc_migrations_table;
@@ -31,6 +33,27 @@ extern const struct store_table svc_migrations_table;
  */
 int svc_subscription_migrate(json_t **out, struct svc *s, const char *id, const json_t *p,
 			     struct recur_err *e);
+
+/*
+ * Timing next_period | date schedules the migration as a subscription
+ * schedule phase (migration_schedule.c): status scheduled until it runs,
+ * replaced by a later migrate call, removed by
+ * svc_subscription_migration_delete (DELETE /v1/subscriptions/:id/migration;
+ * a schedule the migration made is released), canceled with its reason when
+ * the path is gone by then.
+ */
+int svc_subscription_migration_delete(json_t **out, struct svc *s, const char *id,
+				      struct recur_err *e);
+
+/*
+ * Called by the schedule when a phase of subscription starts at t, with at
+ * the service at t inside the phase change's transaction: when the phase is
+ * a scheduled migration's, runs it (the rule and the destination price read
+ * now; at a period end nothing is prorated) and sets *ran, so the schedule
+ * does not apply the phase's terms itself.
+ */
+int svc_migration_run_scheduled(bool *ran, struct svc *at, const char *subscription, int64_t t,
+				struct recur_err *e);
 
 /* The subscription's pending migration, else its last one (404 when none). */
 int svc_subscription_migration(json_t **out, struct svc *s, const char *id, struct recur_err *e);

@@ -735,7 +735,9 @@ static int set_phases(struct svc *s, json_t *row, const json_t *in, const char *
 		json_decref(phases);
 		return rc2;
 	}
-	/* Past phases are kept as they were. */
+	/* Past phases are kept as they were; cur is compared below, after old is replaced. */
+	json_t *cur_kept = json_deep_copy(cur);
+	cur = cur_kept;
 	json_t *all = json_array();
 	for (size_t i = 0; i < k; i++)
 		json_array_append(all, json_array_get(old, i));
@@ -745,18 +747,17 @@ static int set_phases(struct svc *s, json_t *row, const json_t *in, const char *
 	/* The current phase's new end is the subscription's next schedule step. */
 	json_t *sub = NULL, *sub_before = NULL;
 	const char *sub_id = json_string_value(json_object_get(row, "subscription"));
-	if ((rc = sub_get(&sub_before, s, sub_id, e)) < 0)
-		return rc;
-	sub = json_deep_copy(sub_before);
-	json_object_set(sub, "schedule_due_at", json_object_get(now_phase, "end_date"));
-	rc = sub_save(s, sub, sub_before, "customer.subscription.updated", e);
+	if ((rc = sub_get(&sub_before, s, sub_id, e)) == 0) {
+		sub = json_deep_copy(sub_before);
+		json_object_set(sub, "schedule_due_at", json_object_get(now_phase, "end_date"));
+		rc = sub_save(s, sub, sub_before, "customer.subscription.updated", e);
+	}
 	json_decref(sub);
 	json_decref(sub_before);
-	if (rc < 0)
-		return rc;
 	/* A change of the current phase's terms applies to the subscription now. */
-	if (!same_terms(cur, now_phase))
+	if (rc == 0 && !same_terms(cur, now_phase))
 		rc = sched_apply_phase(s, row, now_phase, now, proration, e);
+	json_decref(cur_kept);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "service/subscription_schedule_internal.h"
 #include "core/log.h"
+#include "service/migration.h"
 #include "service/params.h"
 #include "service/subscription_internal.h"
 
@@ -156,6 +157,25 @@ done:
 	return rc;
 }
 
+/*
+ * A phase starts at t: a scheduled plan migration's phase runs the migration
+ * (migration.h: the family rule and the price as they are now); any other
+ * phase applies its terms.
+ */
+static int start_phase(struct svc *s, const json_t *sched, const json_t *phase, int64_t t,
+		       struct recur_err *e)
+{
+	struct svc at;
+	bool ran = false;
+	int rc = sched_at(&at, s, json_string_value(json_object_get(sched, "test_clock")), t, e);
+	if (rc == 0)
+		rc = svc_migration_run_scheduled(&ran, &at, json_string_value(json_object_get(
+							 sched, "subscription")), t, e);
+	if (rc == 0 && !ran)
+		rc = sched_apply_phase(s, sched, phase, t, NULL, e);
+	return rc;
+}
+
 bool sub_schedule_due_by(const json_t *row, int64_t t)
 {
 	json_t *due = json_object_get(row, "schedule_due_at");
@@ -200,7 +220,7 @@ int sub_schedule_phase_end(struct svc *s, json_t *row, const json_t *before, int
 	json_object_set_new(sched, "phase_index", json_integer((json_int_t)next));
 	if ((rc = sub_save(s, row, before, NULL, e)) < 0 ||
 	    (rc = sched_save(s, sched, sched_before, "subscription_schedule.updated", e)) < 0 ||
-	    (rc = sched_apply_phase(s, sched, phase, t, NULL, e)) < 0)
+	    (rc = start_phase(s, sched, phase, t, e)) < 0)
 		goto done;
 	/* renewal.c reads row's due_at after the step: give it what the store holds now. */
 	if ((rc = sub_get(&fresh, s, json_string_value(json_object_get(row, "id")), e)) < 0)
