@@ -303,6 +303,16 @@ test('a cancel_at that comes while paused ends the subscription, crediting paid 
   // April was paid through its end: 10 of 30 days back.
   assert.deepEqual((await pendingOf(w)).map((i) => i.amount), [-9967]);
   verify(w);
+
+  // A pause that credited the unused time leaves nothing more to credit on DELETE.
+  const v = await world('2026-04-01');
+  await advance(v, '2026-04-16');
+  await paused(v, 'proration_behavior=create_prorations');
+  await advance(v, '2026-04-21');
+  const gone = await v.stripe.subscriptions.cancel(v.sub.id, { prorate: true });
+  assert.equal(gone.status, 'canceled');
+  assert.deepEqual((await pendingOf(v)).map((i) => i.amount), [-14950]);
+  verify(v);
 });
 
 /* ---- cancel at a date, reactivation --------------------------------------- */
