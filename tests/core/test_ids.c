@@ -61,12 +61,19 @@ static void test_ids_shape_and_uniqueness(void **state)
 	free(ids);
 	/* the time prefix is the creation time in microseconds, base62 */
 	char id[IDS_MAX];
-	time_t before = time(NULL);
+	/*
+	 * The bounds from the clock ids_new reads: time() may be a coarse clock
+	 * a tick behind CLOCK_REALTIME, which made this check fail under load.
+	 */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_REALTIME, &t0);
 	assert_int_equal(ids_new(id, sizeof(id), "in"), 0);
+	clock_gettime(CLOCK_REALTIME, &t1);
 	uint64_t us = 0;
 	for (int i = 0; i < IDS_TIME_LEN; i++)
 		us = us * 62 + (uint64_t)(strchr(alphabet, id[3 + i]) - alphabet);
-	assert_true(us / 1000000 >= (uint64_t)before && us / 1000000 <= (uint64_t)time(NULL));
+	assert_true(us >= (uint64_t)t0.tv_sec * 1000000u + (uint64_t)t0.tv_nsec / 1000u);
+	assert_true(us <= (uint64_t)t1.tv_sec * 1000000u + (uint64_t)t1.tv_nsec / 1000u);
 	char small[8];
 	assert_int_equal(ids_new(small, sizeof(small), "cus"), RECUR_EINVAL);
 }
