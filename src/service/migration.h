@@ -55,6 +55,13 @@ int svc_subscription_migration_delete(json_t **out, struct svc *s, const char *i
 int svc_migration_run_scheduled(bool *ran, struct svc *at, const char *subscription, int64_t t,
 				struct recur_err *e);
 
+/*
+ * The schedule of subscription stops managing it (canceled with it, or
+ * released by hand), inside the caller's transaction: a scheduled migration
+ * of it is canceled, since its phase will never start.
+ */
+int svc_migration_abandon(struct svc *s, const char *subscription, struct recur_err *e);
+
 /* The subscription's pending migration, else its last one (404 when none). */
 int svc_subscription_migration(json_t **out, struct svc *s, const char *id, struct recur_err *e);
 

@@ -362,3 +362,15 @@ done:
 	json_decref(released);
 	return rc;
 }
+
+int svc_migration_abandon(struct svc *s, const char *subscription, struct recur_err *e)
+{
+	json_t *row = NULL;
+	int rc = subscription ? mig_scheduled_row(&row, s, subscription, e) : 0;
+	if (rc > 0) {
+		json_object_set_new(row, "status", json_string("canceled"));
+		rc = store_obj_update(s->db, &svc_migrations_table, &s->scope, row, e);
+	}
+	json_decref(row);
+	return rc < 0 ? rc : 0;
+}

@@ -245,6 +245,10 @@ int svc_schedule_subscription_ended(struct svc *s, const char *schedule, int64_t
 		json_object_set_new(row, "status", json_string("canceled"));
 		json_object_set_new(row, "canceled_at", json_integer(at));
 		rc = sched_save(s, row, before, "subscription_schedule.canceled", e);
+		/* A migration waiting for one of its phases will not run now. */
+		if (rc == 0)
+			rc = svc_migration_abandon(s, json_string_value(json_object_get(before,
+						   "subscription")), e);
 	}
 	json_decref(before);
 	json_decref(row);
@@ -340,7 +344,8 @@ int svc_schedule_release(json_t **out, struct svc *s, const char *id, const json
 		sub = json_deep_copy(sub_before);
 		json_object_set_new(sub, "schedule", json_null());
 		json_object_set_new(sub, "schedule_due_at", json_null());
-		if ((rc = sub_save(s, sub, sub_before, "customer.subscription.updated", e)) < 0)
+		if ((rc = sub_save(s, sub, sub_before, "customer.subscription.updated", e)) < 0 ||
+		    (rc = svc_migration_abandon(s, sub_id, e)) < 0)
 			goto done;
 	}
 	json_object_set_new(row, "status", json_string("released"));

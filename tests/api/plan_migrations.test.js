@@ -428,6 +428,16 @@ test('a scheduled migration changed, then removed: nothing happens and the renew
   assert.deepEqual(invoices.map((i) => i.total), [10000, 10000]);
   assert.equal((await w.stripe.subscriptions.retrieve(sub.id)).items.data[0].price.id, w.basic.id);
   assert.deepEqual(await movements(w, { subscription: sub.id }), []);
+  // Scheduled again, then the subscription is canceled: the migration will never run.
+  const again = await schedule(w, sub, { price: w.pro.id, timing: 'next_period' });
+  await w.stripe.subscriptions.cancel(sub.id);
+  const gone = await ok(w, 'GET', `/v1/subscriptions/${sub.id}/migration`);
+  assert.deepEqual([gone.id, gone.status], [again.mig.id, 'canceled']);
+  // Released by hand: the same.
+  const other = await subscribe(w, w.basic);
+  const third = await schedule(w, other, { price: w.pro.id, timing: 'next_period' });
+  await w.stripe.subscriptionSchedules.release(third.scheduled.schedule);
+  assert.equal((await ok(w, 'GET', `/v1/subscriptions/${other.id}/migration`)).status, 'canceled');
   verify(w);
 });
 
