@@ -185,7 +185,7 @@ int mig_schedule(json_t **sub_out, json_t **mig_out, struct svc *s, struct mig_p
 	char mid[IDS_MAX];
 	ids_new(mid, sizeof(mid), "mig");
 	mig = json_pack("{s:s, s:I, s:s, s:O, s:O, s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:{},"
-			" s:n, s:O, s:O, s:b, s:o, s:s?}",
+			" s:n, s:o, s:O, s:b, s:o, s:s?}",
 			"id", mid, "created", (json_int_t)p->now, "subscription", id, "customer",
 			json_object_get(p->sub, "customer"), "plan_family",
 			json_object_get(p->family, "id"), "from_price", p->from, "to_price",
@@ -193,7 +193,7 @@ int mig_schedule(json_t **sub_out, json_t **mig_out, struct svc *s, struct mig_p
 			billing_migration_kind_name(p->rule->kind), "timing",
 			billing_migration_timing_name(r->timing), "effective_at", (json_int_t)at,
 			"status", "scheduled", "settings", "invoice", "metadata",
-			r->metadata ? r->metadata : json_object(), "schedule", sched_id,
+			r->metadata ? json_incref(r->metadata) : json_object(), "schedule", sched_id,
 			"schedule_created",
 			created || (old && json_is_true(json_object_get(old, "schedule_created"))),
 			"overrides", overrides_json(r), "version_update", r->version_update);
