@@ -421,6 +421,17 @@ int sub_save(struct svc *s, json_t *row, const json_t *before, const char *type,
 int sub_save_items(struct svc *s, json_t *row, const json_t *before, const char *type,
 		   const json_t *item_rows, struct recur_err *e)
 {
+	return sub_save_full(s, row, before, NULL, type, item_rows, e);
+}
+
+int sub_items_render(json_t **out, struct svc *s, const char *id, struct recur_err *e)
+{
+	return render_items(out, s, id, NULL, e);
+}
+
+int sub_save_full(struct svc *s, json_t *row, const json_t *before, const json_t *before_items,
+		  const char *type, const json_t *item_rows, struct recur_err *e)
+{
 	json_t *pub = NULL, *prev_pub = NULL, *prev = NULL, *items = NULL;
 	int rc;
 	sub_set_due(row);
@@ -434,7 +445,8 @@ int sub_save_items(struct svc *s, json_t *row, const json_t *before, const char 
 	    (rc = render_with(&pub, s, row, items, e)) < 0)
 		goto done;
 	if (before) {
-		if ((rc = render_with(&prev_pub, s, before, items, e)) < 0)
+		if ((rc = render_with(&prev_pub, s, before, before_items ? before_items : items,
+				      e)) < 0)
 			goto done;
 		prev = svc_previous_attributes(prev_pub, pub);
 		if (!prev && strcmp(type, "customer.subscription.updated") == 0)

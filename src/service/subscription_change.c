@@ -501,7 +501,7 @@ int sub_update(json_t **out, struct svc *s, const char *id, const json_t *p,
 	struct item_change changes[SUB_MAX_ITEMS];
 	size_t nchanges = 0;
 	json_t *before = NULL, *row = NULL, *items = NULL, *md = NULL, *rates = NULL;
-	json_t *discounts = NULL, *trial_settings = NULL, *pause = NULL;
+	json_t *discounts = NULL, *trial_settings = NULL, *pause = NULL, *before_items = NULL;
 	struct item_set old_set = { 0 }, new_set = { 0 };
 	const char *proration = "create_prorations", *desc = NULL, *collection = NULL, *anchor = NULL;
 	const char *pm = NULL, *pay_behavior = NULL;
@@ -547,6 +547,9 @@ int sub_update(json_t **out, struct svc *s, const char *id, const json_t *p,
 		rc = err_invalid(e, "items", "At most %d items", SUB_MAX_ITEMS);
 		goto done;
 	}
+	/* The items as they were, for previous_attributes (Stripe shows the old list). */
+	if (json_array_size(arr) && (rc = sub_items_render(&before_items, s, id, e)) < 0)
+		goto done;
 	size_t i;
 	json_t *it;
 	json_array_foreach(arr, i, it) {
@@ -875,7 +878,8 @@ item_done:
 					    "subscription_update", e)) < 0)
 			goto done;
 	}
-	if ((rc = sub_save(s, row, before, "customer.subscription.updated", e)) < 0 ||
+	if ((rc = sub_save_full(s, row, before, before_items, "customer.subscription.updated",
+				NULL, e)) < 0 ||
 	    (rc = sub_collect(s, row, before, pay_behavior, now, e)) < 0)
 		goto done;
 	if (rc > 0) {
@@ -901,6 +905,7 @@ done:
 	json_decref(discounts);
 	json_decref(trial_settings);
 	json_decref(pause);
+	json_decref(before_items);
 	item_set_free(&old_set);
 	item_set_free(&new_set);
 	return rc;

@@ -61,6 +61,15 @@ int sub_save(struct svc *s, json_t *row, const json_t *before, const char *type,
  */
 int sub_save_items(struct svc *s, json_t *row, const json_t *before, const char *type,
 		   const json_t *item_rows, struct recur_err *e);
+/*
+ * sub_save_items with the items as they were before the change
+ * (before_items, from sub_items_render; NULL: unchanged), so that
+ * previous_attributes shows a change of items too.
+ */
+int sub_save_full(struct svc *s, json_t *row, const json_t *before, const json_t *before_items,
+		  const char *type, const json_t *item_rows, struct recur_err *e);
+/* The subscription's items rendered as its `items` list (new reference). */
+int sub_items_render(json_t **out, struct svc *s, const char *id, struct recur_err *e);
 
 /* One item's amount for a whole period. item's "price" is an id or an object. */
 int sub_item_amount(int64_t *out, struct svc *s, const json_t *item, const json_t **price_out,

@@ -194,8 +194,10 @@ test('upgrade now mid-month with the same interval keeps the billing date; 25 % 
   const ev = events.data[0];
   assert.equal(ev.data.object.id, sub.id);
   assert.equal(ev.data.object.items.data[0].price.id, w.pro.id);
-  // recur's updates diff the subscription's own fields (docs/billing.md, known gaps): not items.
-  assert.deepEqual(ev.data.previous_attributes, { latest_invoice: first.id });
+  assert.deepEqual(Object.keys(ev.data.previous_attributes).sort(), ['items', 'latest_invoice']);
+  assert.equal(ev.data.previous_attributes.latest_invoice, first.id);
+  assert.deepEqual(ev.data.previous_attributes.items.data.map((it) => [it.price.id, it.quantity]),
+    [[w.basic.id, 1]]);
 
   // The next renewal bills Pro on the kept date.
   await advance(w, '2026-05-01T01:00:00');
