@@ -54,6 +54,7 @@ extern const struct api_route api_invoiceitem_routes[];
 extern const struct api_route api_customer_balance_routes[];
 extern const struct api_route api_ledger_routes[];
 extern const struct api_route api_settings_routes[];
+extern const struct api_route api_email_routes[];
 extern const struct api_route api_bank_routes[];
 extern const struct api_route api_payment_method_routes[], api_payment_intent_routes[],
 	api_charge_routes[], api_refund_routes[];

@@ -8,7 +8,7 @@ static const struct api_route *const tables[] = {
 	api_coupon_routes, api_tax_rate_routes, api_event_routes,
 	api_test_clock_routes, api_subscription_routes, api_subscription_schedule_routes, api_promotion_code_routes,
 	api_invoice_preview_routes, api_invoice_routes, api_invoiceitem_routes, api_customer_balance_routes,
-	api_ledger_routes, api_bank_routes, api_settings_routes,
+	api_ledger_routes, api_bank_routes, api_settings_routes, api_email_routes,
 	api_payment_method_routes, api_payment_intent_routes, api_charge_routes, api_refund_routes,
 	api_credit_note_routes, api_plan_family_routes,
 };

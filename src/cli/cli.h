@@ -16,6 +16,7 @@ int cli_tenant(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_bank(int argc, char **argv);
+int cli_webhooks(int argc, char **argv);
 
 /* RECUR_DB, or the default. */
 const char *cli_default_db(void);

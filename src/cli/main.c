@@ -18,6 +18,7 @@ static const char usage[] =
 	"  migrate   apply pending schema migrations\n"
 	"  verify    prove the ledger balances (recur verify [--db URL] [--tenant ID])\n"
 	"  bank      import a camt.054 bank file (recur bank import FILE --tenant ID)\n"
+	"  webhooks  send an event's webhooks again (recur webhooks replay EVT_ID)\n"
 	"  version   print the version\n"
 	"  help      print this help\n"
 	"\n"
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
 		return cli_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "bank") == 0)
 		return cli_bank(argc - 1, argv + 1);
+	if (strcmp(cmd, "webhooks") == 0)
+		return cli_webhooks(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("recur %s\n", RECUR_VERSION);
 		return 0;

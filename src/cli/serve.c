@@ -1,5 +1,6 @@
 #include "api/server.h"
 #include "cli/cli.h"
+#include "jobs/mailer.h"
 #include "jobs/scheduler.h"
 #include "store/store.h"
 
@@ -14,7 +15,10 @@ static const char usage[] =
 	"Serves the Stripe-compatible API. Migrations are applied at start.\n"
 	"  --db URL          database (default $RECUR_DB or " CLI_DEFAULT_DB ")\n"
 	"  --listen H:P      address to listen on (default $RECUR_LISTEN or " CLI_DEFAULT_LISTEN ")\n"
-	"  --threads N       worker threads, each with its own connection (default 4)\n";
+	"  --threads N       worker threads, each with its own connection (default 4)\n"
+	"  --smtp URL        mail server for notifications, smtp://host:port or smtps://\n"
+	"                    (default $RECUR_SMTP_URL; none: no mail is queued, docs/email.md)\n"
+	"  --mail-from ADDR  the sender of notifications (default $RECUR_MAIL_FROM)\n";
 
 int cli_serve(int argc, char **argv)
 {
@@ -22,12 +26,15 @@ int cli_serve(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "smtp", required_argument, NULL, 'S' },
+		{ "mail-from", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *db = cli_default_db();
 	const char *listen = getenv("RECUR_LISTEN");
 	long threads = 4;
+	const char *smtp = NULL, *mail_from = NULL;
 	int c;
 	if (!listen || !*listen)
 		listen = CLI_DEFAULT_LISTEN;
@@ -36,6 +43,8 @@ int cli_serve(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'l': listen = optarg; break;
 		case 't': threads = strtol(optarg, NULL, 10); break;
+		case 'S': smtp = optarg; break;
+		case 'F': mail_from = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
@@ -61,11 +70,14 @@ int cli_serve(int argc, char **argv)
 	struct api_server_opts o = { .db_url = db, .host = host, .port = (int)port,
 				     .threads = (int)threads };
 	struct scheduler *sched = NULL;
+	struct mailer *mail = NULL;
 	int status = 0;
-	if (scheduler_start(&sched, db, &e) < 0 || api_server_run(&o, &e) < 0) {
+	if (mailer_start_configured(&mail, db, smtp, mail_from, &e) < 0 ||
+	    scheduler_start(&sched, db, &e) < 0 || api_server_run(&o, &e) < 0) {
 		fprintf(stderr, "recur: %s\n", e.message);
 		status = 1;
 	}
 	scheduler_stop(sched);
+	mailer_stop(mail);
 	return status;
 }

@@ -1,6 +1,7 @@
 #include "service/service.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "service/email.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,9 @@ int svc_event(struct svc *s, const char *type, const json_t *obj, const json_t *
 		return err_internal(e, "cannot build event %s", type);
 	int rc = store_obj_insert(s->db, &svc_events_table, &s->scope, ev, e);
 	json_decref(ev);
+	/* the mail it causes, in the same transaction too (email.h) */
+	if (rc == 0)
+		rc = svc_email_on_event(s, id, type, obj, e);
 	return rc;
 }
 

@@ -43,7 +43,9 @@ async function startServer() {
   const port = await freePort();
   const log = fs.openSync(path.join(dir, 'serve.log'), 'a');
   const child = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`],
-    { stdio: ['ignore', log, log] });
+    { stdio: ['ignore', log, log],
+      // webhook receivers in tests listen on loopback (docs/webhooks.md)
+      env: { ...process.env, RECUR_WEBHOOKS_ALLOW_PRIVATE: '1' } });
   await waitForPort(port, child);
   const server = {
     dir, db, dbPath, port, child,
