@@ -61,6 +61,7 @@ extern const struct api_route api_payment_method_routes[], api_payment_intent_ro
 extern const struct api_route api_credit_note_routes[];
 extern const struct api_route api_subscription_schedule_routes[];
 extern const struct api_route api_plan_family_routes[];
+extern const struct api_route api_webhook_routes[];
 
 /*
  * Finds the route for method and path. Returns it and fills ids, or NULL with

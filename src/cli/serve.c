@@ -2,9 +2,12 @@
 #include "cli/cli.h"
 #include "jobs/mailer.h"
 #include "jobs/scheduler.h"
+#include "jobs/webhooks.h"
+#include "service/webhook.h"
 #include "store/store.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +21,15 @@ static const char usage[] =
 	"  --threads N       worker threads, each with its own connection (default 4)\n"
 	"  --smtp URL        mail server for notifications, smtp://host:port or smtps://\n"
 	"                    (default $RECUR_SMTP_URL; none: no mail is queued, docs/email.md)\n"
-	"  --mail-from ADDR  the sender of notifications (default $RECUR_MAIL_FROM)\n";
+	"  --mail-from ADDR  the sender of notifications (default $RECUR_MAIL_FROM)\n"
+	"  --allow-private-webhooks\n"
+	"                    let webhook endpoints use loopback and private addresses\n"
+	"                    (also $RECUR_WEBHOOKS_ALLOW_PRIVATE=1; for tests and\n"
+	"                    receivers on the same network, docs/webhooks.md)\n"
+	"\n"
+	"For tests only: $RECUR_WEBHOOK_BACKOFF_MS sets the first retry delay\n"
+	"(default 60000) and $RECUR_WEBHOOK_RETRY_WINDOW the seconds deliveries are\n"
+	"retried (default 259200, 3 days).\n";
 
 int cli_serve(int argc, char **argv)
 {
@@ -26,6 +37,7 @@ int cli_serve(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "allow-private-webhooks", no_argument, NULL, 'p' },
 		{ "smtp", required_argument, NULL, 'S' },
 		{ "mail-from", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
@@ -34,6 +46,8 @@ int cli_serve(int argc, char **argv)
 	const char *db = cli_default_db();
 	const char *listen = getenv("RECUR_LISTEN");
 	long threads = 4;
+	const char *env_private = getenv("RECUR_WEBHOOKS_ALLOW_PRIVATE");
+	bool allow_private = env_private && strcmp(env_private, "1") == 0;
 	const char *smtp = NULL, *mail_from = NULL;
 	int c;
 	if (!listen || !*listen)
@@ -43,6 +57,7 @@ int cli_serve(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'l': listen = optarg; break;
 		case 't': threads = strtol(optarg, NULL, 10); break;
+		case 'p': allow_private = true; break;
 		case 'S': smtp = optarg; break;
 		case 'F': mail_from = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
@@ -71,12 +86,23 @@ int cli_serve(int argc, char **argv)
 				     .threads = (int)threads };
 	struct scheduler *sched = NULL;
 	struct mailer *mail = NULL;
+	struct webhooks *hooks = NULL;
+	const char *backoff = getenv("RECUR_WEBHOOK_BACKOFF_MS");
+	const char *window = getenv("RECUR_WEBHOOK_RETRY_WINDOW");
+	struct webhooks_opts wo = {
+		.db_url = db, .allow_private = allow_private,
+		.backoff_base_ms = backoff ? strtoll(backoff, NULL, 10) : 0,
+		.retry_window = window ? strtoll(window, NULL, 10) : 0,
+	};
 	int status = 0;
+	svc_webhook_set_allow_private(allow_private);
 	if (mailer_start_configured(&mail, db, smtp, mail_from, &e) < 0 ||
-	    scheduler_start(&sched, db, &e) < 0 || api_server_run(&o, &e) < 0) {
+	    scheduler_start(&sched, db, &e) < 0 || webhooks_start(&hooks, &wo, &e) < 0 ||
+	    api_server_run(&o, &e) < 0) {
 		fprintf(stderr, "recur: %s\n", e.message);
 		status = 1;
 	}
+	webhooks_stop(hooks);
 	scheduler_stop(sched);
 	mailer_stop(mail);
 	return status;

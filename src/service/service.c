@@ -1,5 +1,6 @@
 #include "service/service.h"
 #include "core/ids.h"
+#include "service/webhook.h"
 #include "core/log.h"
 #include "service/email.h"
 
@@ -45,18 +46,23 @@ int svc_event(struct svc *s, const char *type, const json_t *obj, const json_t *
 	      struct recur_err *e)
 {
 	char id[IDS_MAX];
+	int64_t webhooks = 0;
 	ids_new(id, sizeof(id), "evt");
+	/* its deliveries in the same transaction (webhook.h): written together or not at all */
+	int rc = svc_webhook_enqueue(&webhooks, s, id, type, e);
+	if (rc < 0)
+		return rc;
 	json_t *data = json_pack("{s:O}", "object", obj);
 	if (prev)
 		json_object_set(data, "previous_attributes", (json_t *)(uintptr_t)prev);
-	json_t *ev = json_pack("{s:s, s:I, s:s, s:s?, s:o, s:{s:s?, s:s?}, s:i}",
+	json_t *ev = json_pack("{s:s, s:I, s:s, s:s?, s:o, s:{s:s?, s:s?}, s:I}",
 			       "id", id, "created", (json_int_t)s->now, "type", type,
 			       "api_version", s->api_version, "data", data,
 			       "request", "id", s->request_id, "idempotency_key",
-			       s->idempotency_key, "pending_webhooks", 0);
+			       s->idempotency_key, "pending_webhooks", (json_int_t)webhooks);
 	if (!ev)
 		return err_internal(e, "cannot build event %s", type);
-	int rc = store_obj_insert(s->db, &svc_events_table, &s->scope, ev, e);
+	rc = store_obj_insert(s->db, &svc_events_table, &s->scope, ev, e);
 	json_decref(ev);
 	/* the mail it causes, in the same transaction too (email.h) */
 	if (rc == 0)
