@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "core/err.h"
+#include "service/audit.h"
 #include "service/service.h"
 
 #define API_VERSION "2026-10-28.endive" /* the version the pinned stripe package sends */
@@ -62,6 +63,19 @@ extern const struct api_route api_credit_note_routes[];
 extern const struct api_route api_subscription_schedule_routes[];
 extern const struct api_route api_plan_family_routes[];
 extern const struct api_route api_webhook_routes[];
+extern const struct api_route api_audit_log_routes[];
+
+/*
+ * The audit entry of a changing request (audit_log.c, service/audit.h): the
+ * mark is taken when its transaction begins, the entry written before it
+ * commits, with the route's pattern for the action, the key's id, the status
+ * answered and the object answered (may be NULL: the path's id then).
+ * api_audit_record returns 1 when the request changed nothing and has no
+ * entry: a preview, a request that wrote no row, a 402 that kept no attempt.
+ */
+int api_audit_begin(struct svc_audit_mark *mark, struct api_call *c, struct recur_err *e);
+int api_audit_record(struct api_call *c, const char *pattern, const char *key_id, int status,
+		     const json_t *out, const struct svc_audit_mark *mark, struct recur_err *e);
 
 /*
  * Finds the route for method and path. Returns it and fills ids, or NULL with

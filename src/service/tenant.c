@@ -1,4 +1,5 @@
 #include "service/tenant.h"
+#include "service/audit.h"
 #include "store/tenants.h"
 
 #include <pthread.h>
@@ -14,7 +15,7 @@ static void key_hash(char hex[crypto_hash_sha256_BYTES * 2 + 1], const char *key
 }
 
 static int insert_key(struct store *db, const char *tenant, int live, int64_t now,
-		      char *key_out, size_t cap, struct recur_err *e)
+		      char *key_out, size_t cap, char id[IDS_MAX], struct recur_err *e)
 {
 	char random[TENANT_KEY_RANDOM + 1];
 	char hex[crypto_hash_sha256_BYTES * 2 + 1];
@@ -23,13 +24,32 @@ static int insert_key(struct store *db, const char *tenant, int live, int64_t no
 	snprintf(key_out, cap, "sk_%s_%s", live ? "live" : "test", random);
 	snprintf(prefix, sizeof(prefix), "%.12s", key_out);
 	key_hash(hex, key_out);
-	return store_api_key_insert(db, hex, tenant, live, prefix, now, e);
+	ids_new(id, IDS_MAX, "key");
+	return store_api_key_insert(db, id, hex, tenant, live, prefix, now, e);
+}
+
+/* The creation's audit entry in both modes: each mode's log starts with it. */
+static int audit_create(struct store *db, const char *id, const char *name, const char *test_id,
+			const char *live_id, int64_t now, struct recur_err *e)
+{
+	json_t *diff = json_pack("{s:{s:s, s:[], s:n, s:{s:s, s:s, s:s, s:s}}}", id, "object",
+				 "tenant", "events", "before", "after", "id", id, "name", name,
+				 "secret_key_id", test_id, "live_secret_key_id", live_id);
+	int rc = diff ? 0 : err_internal(e, "out of memory");
+	for (int live = 0; live <= 1 && rc == 0; live++) {
+		struct svc s = { .db = db, .scope = { .tenant = id, .livemode = live }, .now = now };
+		struct svc_audit_entry a = { .actor = "cli", .action = "create",
+					     .object_type = "tenant", .object_id = id };
+		rc = svc_audit_write(&s, &a, NULL, diff, e);
+	}
+	json_decref(diff);
+	return rc;
 }
 
 int svc_tenant_create(json_t **out, struct store *db, const char *name, int64_t now,
 		      struct recur_err *e)
 {
-	char id[IDS_MAX], test_key[64], live_key[64];
+	char id[IDS_MAX], test_key[64], live_key[64], test_id[IDS_MAX], live_id[IDS_MAX];
 	int rc;
 	*out = NULL;
 	if (!name || !*name || strlen(name) > 200)
@@ -38,14 +58,10 @@ int svc_tenant_create(json_t **out, struct store *db, const char *name, int64_t 
 	rc = store_begin(db, e);
 	if (rc < 0)
 		return rc;
-	rc = store_tenant_insert(db, id, name, now, e);
-	if (rc < 0)
-		goto done;
-	rc = insert_key(db, id, 0, now, test_key, sizeof(test_key), e);
-	if (rc < 0)
-		goto done;
-	rc = insert_key(db, id, 1, now, live_key, sizeof(live_key), e);
-	if (rc < 0)
+	if ((rc = store_tenant_insert(db, id, name, now, e)) < 0 ||
+	    (rc = insert_key(db, id, 0, now, test_key, sizeof(test_key), test_id, e)) < 0 ||
+	    (rc = insert_key(db, id, 1, now, live_key, sizeof(live_key), live_id, e)) < 0 ||
+	    (rc = audit_create(db, id, name, test_id, live_id, now, e)) < 0)
 		goto done;
 	rc = store_commit(db, e);
 done:
@@ -53,8 +69,9 @@ done:
 		store_rollback(db);
 		return rc;
 	}
-	*out = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "name", name, "secret_key", test_key,
-			 "live_secret_key", live_key);
+	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "name", name, "secret_key",
+			 test_key, "live_secret_key", live_key, "secret_key_id", test_id,
+			 "live_secret_key_id", live_id);
 	return 0;
 }
 
@@ -115,7 +132,8 @@ int svc_tenant_authenticate(struct tenant_auth *out, struct store *db, const cha
 	key_hash(hex, key);
 	if (cache_get(out, hex))
 		return 0;
-	int rc = store_api_key_find(db, hex, out->tenant, sizeof(out->tenant), &out->livemode, e);
+	int rc = store_api_key_find(db, hex, out->tenant, out->key_id, sizeof(out->tenant),
+				    &out->livemode, e);
 	if (rc < 0)
 		return rc;
 	if (rc == 1) {

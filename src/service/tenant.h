@@ -19,13 +19,16 @@
 /* The tenant a key belongs to, for the length of one request. */
 struct tenant_auth {
 	char tenant[IDS_MAX];
+	char key_id[IDS_MAX]; /* key_..., the key's name in the audit log */
 	int livemode;
 };
 
 /*
  * Creates a tenant with a fresh test and live key. *out (new reference) is
- * {"id", "name", "secret_key", "live_secret_key"}: the only time the keys exist
- * in clear.
+ * {"id", "name", "secret_key", "live_secret_key", "secret_key_id",
+ * "live_secret_key_id"}: the only time the keys exist in clear (their ids
+ * name them in the audit log). An audit entry (actor cli) records the
+ * creation in each mode.
  */
 int svc_tenant_create(json_t **out, struct store *db, const char *name, int64_t now,
 		      struct recur_err *e);

@@ -35,6 +35,44 @@ async function waitForPort(port, child, deadlineMs = 10000) {
   throw new Error('recur serve did not start listening');
 }
 
+// Every change the server answered (a POST or DELETE with a 2xx, or a 402
+// whose attempt is kept; not a replayed answer, nor one the log marks
+// "unaudited": a preview, a request that wrote no row, a 402 that kept
+// nothing) has exactly one audit entry with its request id, method, path and
+// status, and an unaudited one has none (docs/audit.md). Run at every stop,
+// so the whole API suite proves it for every change it makes; turn it off
+// with RECUR_AUDIT_CHECK=0.
+function checkAudit(server) {
+  const text = fs.readFileSync(path.join(server.dir, 'serve.log'), 'utf8');
+  const want = new Map();
+  const unaudited = [];
+  for (const m of text.matchAll(/ (POST|DELETE) (\S+) (\d{3}) \S+ (req_\w+)( replayed)?( unaudited)?$/gm)) {
+    const status = Number(m[3]);
+    if (m[6]) unaudited.push(m[4]);
+    if (m[5] || m[6] || !((status >= 200 && status < 300) || status === 402)) continue;
+    want.set(m[4], { method: m[1], path: m[2], status });
+  }
+  if (want.size === 0 && unaudited.length === 0) return;
+  const rows = JSON.parse(execFileSync('sqlite3', ['-json', server.dbPath,
+    "SELECT request_id, method, path, status FROM audit_log WHERE actor = 'api'"],
+  { maxBuffer: 256 * 1024 * 1024 }).toString() || '[]');
+  const seen = new Map();
+  for (const r of rows) seen.set(r.request_id, [...(seen.get(r.request_id) || []), r]);
+  const wrong = [];
+  for (const [id, w] of want) {
+    const got = seen.get(id) || [];
+    if (got.length !== 1 || got[0].method !== w.method || got[0].path !== w.path ||
+        got[0].status !== w.status) {
+      wrong.push(`${w.method} ${w.path} ${w.status} ${id}: ${JSON.stringify(got)}`);
+    }
+  }
+  for (const id of unaudited) if (seen.has(id)) wrong.push(`unaudited ${id} has an entry`);
+  if (wrong.length) {
+    throw new Error(`audit check: ${wrong.length} of ${want.size} changes without exactly one`
+      + ` matching audit entry:\n${wrong.slice(0, 20).join('\n')}`);
+  }
+}
+
 // Starts a server; returns { url, port, db, dir, tenant(name), client(key), sql(q), dump(), stop() }.
 async function startServer() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recur-api-'));
@@ -89,7 +127,11 @@ async function startServer() {
         await new Promise((r) => child.once('exit', r));
       }
       fs.closeSync(log);
-      fs.rmSync(dir, { recursive: true, force: true });
+      try {
+        if (process.env.RECUR_AUDIT_CHECK !== '0') checkAudit(server);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
   return server;
