@@ -85,13 +85,17 @@ static const struct template templates[NOTIFY_KIND_COUNT][4] = {
 	},
 	[NOTIFY_TRIAL_ENDING] = {
 		[LOCALE_EN] = { "Your trial ends on {date}",
-			"Hello {name},\n\nYour trial ends on {date}. After that your subscription costs {amount}.\n" },
+			"Hello {name},\n\nYour trial ends on {date}.\n"
+			"{?amount}After that your subscription costs {amount} a {interval}.\n" },
 		[LOCALE_NB] = { "Prøveperioden din slutter {date}",
-			"Hei {name},\n\nPrøveperioden din slutter {date}. Deretter koster abonnementet {amount}.\n" },
+			"Hei {name},\n\nPrøveperioden din slutter {date}.\n"
+			"{?amount}Deretter koster abonnementet {amount} per {interval}.\n" },
 		[LOCALE_SV] = { "Din provperiod slutar {date}",
-			"Hej {name},\n\nDin provperiod slutar {date}. Därefter kostar abonnemanget {amount}.\n" },
+			"Hej {name},\n\nDin provperiod slutar {date}.\n"
+			"{?amount}Därefter kostar abonnemanget {amount} per {interval}.\n" },
 		[LOCALE_DA] = { "Din prøveperiode slutter {date}",
-			"Hej {name},\n\nDin prøveperiode slutter {date}. Derefter koster abonnementet {amount}.\n" },
+			"Hej {name},\n\nDin prøveperiode slutter {date}.\n"
+			"{?amount}Derefter koster abonnementet {amount} pr. {interval}.\n" },
 	},
 	[NOTIFY_RENEWAL_UPCOMING] = {
 		[LOCALE_EN] = { "Your subscription renews on {date}",
@@ -119,6 +123,21 @@ static const char *const kind_names[NOTIFY_KIND_COUNT] = {
 	"invoice_finalized", "payment_receipt", "payment_failed", "reminder",
 	"trial_ending", "renewal_upcoming", "subscription_canceled",
 };
+
+const char *notify_interval_word(enum locale_id l, const char *interval)
+{
+	static const char *const units[] = { "day", "week", "month", "year" };
+	static const char *const words[4][4] = {
+		[LOCALE_EN] = { "day", "week", "month", "year" },
+		[LOCALE_NB] = { "dag", "uke", "måned", "år" },
+		[LOCALE_SV] = { "dag", "vecka", "månad", "år" },
+		[LOCALE_DA] = { "dag", "uge", "måned", "år" },
+	};
+	for (int i = 0; interval && (unsigned)l <= LOCALE_DA && i < 4; i++)
+		if (strcmp(interval, units[i]) == 0)
+			return words[l][i];
+	return NULL;
+}
 
 const char *notify_kind_name(enum notify_kind k)
 {

@@ -32,6 +32,12 @@ struct notify_var {
 	const char *value; /* NULL reads as "" */
 };
 
+/*
+ * A price's interval ("day", "week", "month", "year") as locale l names one
+ * of it ("måned"), or NULL for anything else.
+ */
+const char *notify_interval_word(enum locale_id l, const char *interval);
+
 /* "invoice_finalized", "payment_receipt", ... as stored and rendered. */
 const char *notify_kind_name(enum notify_kind k);
 

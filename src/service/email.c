@@ -4,6 +4,7 @@
 #include "service/email.h"
 #include "core/ids.h"
 #include "core/locale.h"
+#include "core/money.h"
 #include "notify/templates.h"
 #include "service/customer.h"
 #include "service/list.h"
@@ -164,7 +165,10 @@ static int kind_of(const char *type, const json_t *obj)
 {
 	if (strcmp(type, "invoice.finalized") == 0) {
 		const char *cm = str(obj, "collection_method");
-		return cm && strcmp(cm, "send_invoice") == 0 ? NOTIFY_INVOICE_FINALIZED : -1;
+		/* Nothing to pay (a trial's first invoice), nothing to say. */
+		return cm && strcmp(cm, "send_invoice") == 0 && num(obj, "amount_due") > 0
+			       ? NOTIFY_INVOICE_FINALIZED
+			       : -1;
 	}
 	if (strcmp(type, "invoice.payment_succeeded") == 0)
 		return num(obj, "amount_paid") > 0 ? NOTIFY_PAYMENT_RECEIPT : -1;
@@ -179,6 +183,35 @@ static int kind_of(const char *type, const json_t *obj)
 	if (strcmp(type, "customer.subscription.deleted") == 0)
 		return NOTIFY_SUBSCRIPTION_CANCELED;
 	return -1;
+}
+
+/*
+ * What a subscription's items cost a period at list price (before discounts
+ * and tax) into *amount, with the currency and interval; false when that
+ * cannot be said simply: a price without unit_amount (tiers), mixed
+ * currencies, or an interval_count other than 1.
+ */
+static bool list_price(int64_t *amount, const char **currency, const char **interval,
+		       const json_t *sub)
+{
+	size_t i;
+	json_t *item;
+	*amount = 0;
+	*currency = *interval = NULL;
+	json_array_foreach(json_object_get(json_object_get(sub, "items"), "data"), i, item) {
+		const json_t *price = json_object_get(item, "price");
+		const json_t *rec = json_object_get(price, "recurring");
+		int64_t line;
+		if (!json_is_integer(json_object_get(price, "unit_amount")) || !str(price, "currency") ||
+		    num(rec, "interval_count") != 1 ||
+		    (*currency && strcmp(*currency, str(price, "currency")) != 0) ||
+		    money_mul(&line, num(price, "unit_amount"), num(item, "quantity")) < 0 ||
+		    money_add(amount, *amount, line) < 0)
+			return false;
+		*currency = str(price, "currency");
+		*interval = str(rec, "interval");
+	}
+	return *currency && *interval;
 }
 
 /* The values kind k's templates use, from obj (the event's object). */
@@ -218,12 +251,22 @@ static void fill_vars(struct mail_vars *m, enum notify_kind k, enum locale_id l,
 		money_var(m, 2, "interest", num(r, "interest"), cur, l, true);
 		break;
 	}
-	case NOTIFY_TRIAL_ENDING:
+	case NOTIFY_TRIAL_ENDING: {
+		int64_t amount;
+		const char *currency, *interval;
+		bool known = list_price(&amount, &currency, &interval, obj) &&
+			     notify_interval_word(l, interval);
+		money_var(m, 0, "amount", known ? amount : 0, known ? currency : "usd", l, false);
+		if (!known)
+			m->money[0][0] = '\0'; /* the line with the price is left out */
+		var(m, "interval", notify_interval_word(l, interval));
+		date_var(m, 1, "date", num(obj, "trial_end"), l);
+		break;
+	}
 	case NOTIFY_RENEWAL_UPCOMING:
-		/* The amount of the next invoice and when it comes (see the triggers). */
+		/* Not emitted yet (docs/email.md "Not yet"): the upcoming invoice's amount. */
 		money_var(m, 0, "amount", num(obj, "amount_due"), cur ? cur : "usd", l, false);
-		date_var(m, 1, "date", k == NOTIFY_TRIAL_ENDING ? num(obj, "trial_end")
-							: num(obj, "next_payment_attempt"), l);
+		date_var(m, 1, "date", num(obj, "next_payment_attempt"), l);
 		break;
 	case NOTIFY_SUBSCRIPTION_CANCELED: {
 		int64_t at = num(obj, "ended_at") ? num(obj, "ended_at") : num(obj, "canceled_at");

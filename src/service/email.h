@@ -9,7 +9,7 @@
  * (core/locale.h). Without a mail server nothing is queued. The mailer
  * (jobs/mailer.h) sends the rows.
  *
- *   invoice.finalized (send_invoice only)    invoice_finalized
+ *   invoice.finalized (send_invoice, due > 0) invoice_finalized
  *   invoice.payment_succeeded (paid > 0)     payment_receipt
  *   invoice.payment_failed                   payment_failed
  *   invoice.reminder                         reminder

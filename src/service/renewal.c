@@ -113,6 +113,9 @@ static int step(struct svc *s, json_t *row, const json_t *before, int64_t t, str
 	 */
 	if (sub_pause_ends_by(row, t))
 		return sub_pause_resume(s, row, before, e);
+	/* Three days before a trial ends, Stripe's trial_will_end. */
+	if (sub_trial_notice_by(row, t))
+		return sub_trial_notice(s, row, before, e);
 	if (strcmp(status, "incomplete") == 0 && t < cpe &&
 	    t >= json_integer_value(json_object_get(row, "created")) + SUB_INCOMPLETE_TTL) {
 		/* Stripe voids the unpaid first invoice when the subscription expires. */

@@ -62,6 +62,7 @@ static const struct store_col sub_cols[] = {
 	{ "pause_resumes_at", COL_INT, 0 },
 	{ "paid_through", COL_INT, 0 },
 	{ "cancel_at_proration", COL_TEXT, 0 },
+	{ "trial_will_end_sent", COL_INT, 0 },
 };
 
 const struct store_table svc_subscriptions_table = {
@@ -87,7 +88,7 @@ static const char *const bookkeeping[] = { "plan_interval", "plan_interval_count
 					   "current_period_start", "current_period_end",
 					   "periods_billed", "due_at", "schedule_due_at",
 					   "pause_resumes_at", "paid_through", "cancel_at_proration",
-					   NULL };
+					   "trial_will_end_sent", NULL };
 
 /* Replaces an array of ids with the objects they name (Stripe embeds tax rates). */
 static int embed_tax_rates(json_t *obj, const char *field, struct svc *s, struct recur_err *e)
@@ -280,6 +281,8 @@ void sub_set_due(json_t *row)
 		due = json_integer_value(cancel_at);
 	/* A pause_collection with resumes_at ends as due work too. */
 	due = sub_pause_due(row, due);
+	/* So does the notice that a trial ends (trial_will_end). */
+	due = sub_trial_notice_due(row, due);
 	/* So does the current phase of the subscription's schedule. */
 	json_t *phase_end = json_object_get(row, "schedule_due_at");
 	if (json_is_string(json_object_get(row, "schedule")) && json_is_integer(phase_end) &&

@@ -182,6 +182,17 @@ bool sub_pause_ends_by(const json_t *row, int64_t t);
 int sub_pause_resume(struct svc *s, json_t *row, const json_t *before, struct recur_err *e);
 
 /*
+ * customer.subscription.trial_will_end (subscription_notice.c), due
+ * SUB_TRIAL_NOTICE before a trial ends. sub_trial_notice_due: due with the
+ * notice taken into account; sub_trial_notice_by: it has come by t;
+ * sub_trial_notice then records it and saves row with the event.
+ */
+#define SUB_TRIAL_NOTICE (3 * 86400)
+int64_t sub_trial_notice_due(const json_t *row, int64_t due);
+bool sub_trial_notice_by(const json_t *row, int64_t t);
+int sub_trial_notice(struct svc *s, json_t *row, const json_t *before, struct recur_err *e);
+
+/*
  * svc_subscription_update with what a plan migration (migration.c) changes:
  * credit_unused false credits nothing for the unused time of the items
  * replaced (Stripe's update always credits it). Its own transaction, nested

@@ -166,6 +166,40 @@ test('a scenario in nb, sv, da and en: each mail to its customer, in its languag
   assert.equal(sink.messages.length, base + sent, 'no mail twice');
 });
 
+test('trial_will_end three days before a trial ends: the trial_ending mail, once', async () => {
+  const w = await world();
+  const base = sink.messages.length;
+  const c = await customer(w, 'prove@example.no', 'Per Prøve', 'nb');
+  const price = await w.stripe.prices.create({ currency: 'nok', unit_amount: 125000,
+    recurring: { interval: 'month' }, product_data: { name: 'Pro' } });
+  const trialEnd = T0 + 14 * DAY; // 15 May 2026
+  const sub = await w.stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id, quantity: 1 }],
+    trial_end: trialEnd, collection_method: 'send_invoice', days_until_due: 14 });
+  assert.equal(sub.status, 'trialing');
+  const advance = (t) => w.stripe.testHelpers.testClocks.advance(w.clock.id, { frozen_time: t });
+  await advance(trialEnd - 3 * DAY - 1);
+  let ev = await w.stripe.events.list({ type: 'customer.subscription.trial_will_end' });
+  assert.equal(ev.data.length, 0);
+  await advance(trialEnd - 3 * DAY);
+  ev = await w.stripe.events.list({ type: 'customer.subscription.trial_will_end' });
+  assert.equal(ev.data.length, 1);
+  assert.equal(ev.data[0].data.object.id, sub.id);
+  assert.equal(ev.data[0].data.object.trial_will_end_sent, undefined, 'bookkeeping is not rendered');
+  await sink.waitFor(base + 1);
+  const [m] = mailsTo('prove@example.no');
+  assert.equal(m.headers['content-language'], 'nb');
+  assert.equal(m.subject, 'Prøveperioden din slutter 15. mai 2026');
+  assert.equal(m.body, `Hei Per Prøve,\n\nPrøveperioden din slutter 15. mai 2026.\n`
+    + `Deretter koster abonnementet kr${NB}1${NB}250,00 per måned.\n`);
+  // Past the trial's end: no second notice; the next is the invoice of the first period.
+  await advance(trialEnd + 1);
+  ev = await w.stripe.events.list({ type: 'customer.subscription.trial_will_end' });
+  assert.equal(ev.data.length, 1);
+  assert.equal((await w.stripe.subscriptions.retrieve(sub.id)).status, 'active');
+  const list = await settled(w.tenant, `customer=${c.id}`);
+  assert.deepEqual(list.data.map((x) => x.kind), ['invoice_finalized', 'trial_ending']);
+});
+
 test('a sink that refuses the first attempt: retried after the backoff and delivered', async () => {
   const w = await world();
   const base = sink.messages.length;

@@ -757,11 +757,16 @@ test('events: created, updated with previous_attributes, deleted; invoice create
   }
   events.reverse();
   const subEvents = events.filter((e) => e.type.startsWith('customer.subscription.'));
+  // trial_will_end three days before the trial ends, as Stripe (docs/email.md).
   assert.deepEqual(subEvents.map((e) => e.type), [
-    'customer.subscription.created', 'customer.subscription.updated',
-    'customer.subscription.updated', 'customer.subscription.deleted',
+    'customer.subscription.created', 'customer.subscription.trial_will_end',
+    'customer.subscription.updated', 'customer.subscription.updated',
+    'customer.subscription.deleted',
   ]);
-  const [created, trialEnd, meta, deleted] = subEvents;
+  const [created, willEnd, trialEnd, meta, deleted] = subEvents;
+  assert.equal(willEnd.data.object.status, 'trialing');
+  assert.equal(willEnd.data.object.trial_end, utc('2026-03-08'));
+  assert.equal(willEnd.data.previous_attributes, undefined);
   assert.equal(created.data.object.status, 'trialing');
   assert.equal(created.data.previous_attributes, undefined);
   assert.equal(trialEnd.data.object.status, 'active');

@@ -40,6 +40,12 @@ CREATE INDEX email_messages_scope ON email_messages (tenant_id, livemode, seq);
 CREATE INDEX email_messages_due ON email_messages (next_attempt_at)
   WHERE status = 'pending';
 
+-- subscriptions.trial_will_end_sent  the trial_end whose
+--                 customer.subscription.trial_will_end was sent (bookkeeping,
+--                 not rendered): the notice is due work three days before
+--                 the trial ends, once per trial end (subscription_notice.c).
+ALTER TABLE subscriptions ADD COLUMN trial_will_end_sent BIGINT;
+
 CREATE TABLE email_settings (
   tenant_id TEXT NOT NULL,
   livemode BIGINT NOT NULL,
