@@ -66,16 +66,26 @@ extern const struct api_route api_webhook_routes[];
 extern const struct api_route api_audit_log_routes[];
 
 /*
- * The audit entry of a changing request (audit_log.c, service/audit.h): the
- * mark is taken when its transaction begins, the entry written before it
- * commits, with the route's pattern for the action, the key's id, the status
- * answered and the object answered (may be NULL: the path's id then).
- * api_audit_record returns 1 when the request changed nothing and has no
- * entry: a preview, a request that wrote no row, a 402 that kept no attempt.
+ * The audit entry of a changing request (audit_log.c, service/audit.h).
+ * api_audit_begin, when its transaction begins, takes the mark and reads the
+ * object the path names (the GET of the path up to its first id) as it is
+ * before the change; api_audit_record writes the entry before the commit,
+ * with the route's pattern for the action, the key's id, the status answered
+ * and the object answered (may be NULL: the path's id then). It returns 1
+ * when the request changed nothing and has no entry: a preview, a request
+ * that wrote no row, a 402 that kept no attempt. api_audit_free releases
+ * what begin took (a zeroed struct is fine).
  */
-int api_audit_begin(struct svc_audit_mark *mark, struct api_call *c, struct recur_err *e);
-int api_audit_record(struct api_call *c, const char *pattern, const char *key_id, int status,
-		     const json_t *out, const struct svc_audit_mark *mark, struct recur_err *e);
+struct api_audit {
+	struct svc_audit_mark mark;
+	json_t *before;
+};
+
+int api_audit_begin(struct api_audit *a, struct api_call *c, const char *pattern,
+		    struct recur_err *e);
+int api_audit_record(const struct api_audit *a, struct api_call *c, const char *pattern,
+		     const char *key_id, int status, const json_t *out, struct recur_err *e);
+void api_audit_free(struct api_audit *a);
 
 /*
  * Finds the route for method and path. Returns it and fills ids, or NULL with

@@ -7,6 +7,7 @@
 #include "service/list.h"
 #include "service/params.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Routes whose action is not what their shape says (see route_action). */
@@ -62,17 +63,67 @@ static bool is_preview(const struct api_call *c, const char *action)
 	return on;
 }
 
-int api_audit_begin(struct svc_audit_mark *mark, struct api_call *c, struct recur_err *e)
+/*
+ * The object the path names as it is now: the GET of the path cut after its
+ * first id ("/v1/invoices/in_1/void" -> "/v1/invoices/in_1"), or NULL (no id,
+ * no such object, no GET there). Reads only, with the request's scope.
+ */
+static json_t *snapshot(struct api_call *c, const char *pattern)
 {
-	return svc_audit_mark(mark, &c->svc, e);
+	char path[1024], id[256], id2[256];
+	const char *p = pattern, *q = c->path;
+	int known = 0;
+	json_t *out = NULL, *none = json_object();
+	struct recur_err ignored;
+	err_clear(&ignored);
+	if (!strchr(pattern, ':') || !none)
+		goto done;
+	/* walk both to the end of the pattern's first ":x" segment */
+	while (*p && *p != ':') {
+		p++;
+		q++;
+	}
+	q = strchr(q, '/');
+	snprintf(path, sizeof(path), "%.*s", q ? (int)(q - c->path) : (int)strlen(c->path), c->path);
+	const struct api_route *get = api_route_find("GET", path, id, sizeof(id), id2, sizeof(id2),
+						     &known);
+	if (!get)
+		goto done;
+	struct api_call g = *c;
+	g.method = "GET";
+	g.path = path;
+	g.params = none;
+	g.expand = NULL;
+	g.id = id;
+	g.id2 = id2;
+	if (get->fn(&out, &g, &ignored) < 0) {
+		json_decref(out);
+		out = NULL;
+	}
+done:
+	json_decref(none);
+	return out;
 }
 
-int api_audit_record(struct api_call *c, const char *pattern, const char *key_id, int status,
-		     const json_t *out, const struct svc_audit_mark *mark, struct recur_err *e)
+int api_audit_begin(struct api_audit *a, struct api_call *c, const char *pattern,
+		    struct recur_err *e)
 {
-	int rc;
+	a->before = snapshot(c, pattern);
+	return svc_audit_mark(&a->mark, &c->svc, e);
+}
+
+void api_audit_free(struct api_audit *a)
+{
+	json_decref(a->before);
+	a->before = NULL;
+}
+
+int api_audit_record(const struct api_audit *au, struct api_call *c, const char *pattern,
+		     const char *key_id, int status, const json_t *out, struct recur_err *e)
+{
 	const char *type = json_string_value(json_object_get(out, "object"));
 	const char *id = json_string_value(json_object_get(out, "id"));
+	int rc;
 	if (!id || (type && strcmp(type, "list") == 0)) {
 		/*
 		 * No object answered (a 402, a list): the path names it, when the
@@ -86,12 +137,13 @@ int api_audit_record(struct api_call *c, const char *pattern, const char *key_id
 		.action = route_action(c->method, pattern), .object_type = type,
 		.object_id = id, .status = status,
 		.when = status == 402 ? SVC_AUDIT_IF_EVENTS : SVC_AUDIT_IF_WRITTEN,
+		.before = au->before,
 	};
 	if (is_preview(c, a.action))
 		return 1;
 	if (strcmp(a.action, "create") == 0 && id == json_string_value(json_object_get(out, "id")))
 		a.created = out;
-	rc = svc_audit_write(&c->svc, &a, mark, NULL, e);
+	rc = svc_audit_write(&c->svc, &a, &au->mark, NULL, e);
 	return rc < 0 ? rc : rc > 0 ? 1 : 0;
 }
 

@@ -196,6 +196,7 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 	char keybuf[256], id[256], id2[256];
 	const char *ikey = NULL;
 	int claimed = 0, rc;
+	struct api_audit audit = { 0 };
 	err_clear(&e);
 
 	if (c->too_big) {
@@ -304,12 +305,11 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 	 * handler's own transactions nest inside as savepoints.
 	 */
 	if (strcmp(method, "GET") != 0) {
-		struct svc_audit_mark mark = { 0 };
 		struct recur_err ae;
 		err_clear(&ae);
 		if (store_begin(db, &e) < 0)
 			goto fail;
-		if (api_audit_begin(&mark, &call, &e) < 0) {
+		if (api_audit_begin(&audit, &call, route->pattern, &e) < 0) {
 			store_rollback(db);
 			goto fail;
 		}
@@ -330,8 +330,8 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 			r->status = call.status;
 			r->body = render(out);
 		}
-		if ((rc = api_audit_record(&call, route->pattern, auth.key_id, r->status, out,
-					   &mark, &ae)) > 0)
+		if ((rc = api_audit_record(&audit, &call, route->pattern, auth.key_id, r->status,
+					   out, &ae)) > 0)
 			r->unaudited = 1;
 		if (rc < 0) {
 			store_rollback(db);
@@ -364,6 +364,7 @@ fail:
 done:
 	if (claimed)
 		idem_complete(db, &call.svc.scope, ikey, r->status, r->body);
+	api_audit_free(&audit);
 	json_decref((json_t *)(uintptr_t)expand);
 	json_decref(out);
 	json_decref(tree);

@@ -109,6 +109,8 @@ int svc_audit_write(struct svc *s, const struct svc_audit_entry *a,
 		}
 		json_object_set_new(built, a->object_id, entry);
 	}
+	if (built && a->before && a->object_id)
+		svc_audit_diff_against(built, a->object_id, a->before);
 	if (!type && a->object_id)
 		type = json_string_value(json_object_get(json_object_get(diff, a->object_id),
 							 "object"));

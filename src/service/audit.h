@@ -43,6 +43,12 @@ struct svc_audit_entry {
 	 * NULL.
 	 */
 	const json_t *created;
+	/*
+	 * The primary object as it was before the change (may be NULL): where
+	 * no event said what changed (a void, a finalize) the difference is
+	 * taken against it, and a delete shows it whole as before.
+	 */
+	const json_t *before;
 	enum svc_audit_when when;
 };
 
@@ -82,6 +88,14 @@ int svc_audit_write(struct svc *s, const struct svc_audit_entry *a,
  * Objects beyond SVC_AUDIT_FULL_OBJECTS keep only "object" and "events".
  */
 json_t *svc_audit_diff(const json_t *events);
+
+/*
+ * Completes diff's entry for id from before, the object as it was: an entry
+ * whose events said no previous values gets the fields that differ from
+ * before (and after becomes the same fields' new values); a deleted one gets
+ * before whole. Others are left as they are.
+ */
+void svc_audit_diff_against(json_t *diff, const char *id, const json_t *before);
 
 extern const struct store_table svc_audit_log_table;
 

@@ -103,6 +103,27 @@ static json_t *finish(const json_t *w, int full)
 	return out;
 }
 
+void svc_audit_diff_against(json_t *diff, const char *id, const json_t *before)
+{
+	json_t *entry = json_object_get(diff, id);
+	const json_t *after = json_object_get(entry, "after");
+	if (!entry || !before)
+		return;
+	if (json_is_true(json_object_get(entry, "deleted"))) {
+		json_object_set_new(entry, "before", json_deep_copy(before));
+		return;
+	}
+	if (json_object_get(entry, "before") || !json_is_object(after))
+		return;
+	json_t *prev = svc_previous_attributes(before, after);
+	if (!prev)
+		prev = json_object();
+	json_t *now = project(after, prev);
+	json_object_del(entry, "after"); /* before, then after, as in every entry */
+	json_object_set_new(entry, "before", prev);
+	json_object_set_new(entry, "after", now);
+}
+
 json_t *svc_audit_diff(const json_t *events)
 {
 	json_t *acc = json_object(), *out = json_object();
