@@ -128,6 +128,14 @@ static int send_batch(struct webhooks *w, struct slot *slots, int n, struct recu
 		while (nidle > 0 && next < n) {
 			int j = next++;
 			memset(&w->res[j], 0, sizeof(w->res[j]));
+			/* loaded here, between sends, so the receivers work meanwhile */
+			if (svc_webhook_load(w->db, &w->jobs[j], j > 0 ? &w->jobs[j - 1] : NULL,
+					     e) < 0) {
+				w->res[j].outcome = SVC_WEBHOOK_RETRY;
+				w->res[j].next_attempt_at = (int64_t)time(NULL) + WEBHOOKS_LEASE;
+				snprintf(w->res[j].error, sizeof(w->res[j].error), "%s", e->message);
+				continue;
+			}
 			if (w->jobs[j].skip) {
 				/* nothing to send to: the delivery fails without an attempt */
 				w->res[j].outcome = SVC_WEBHOOK_FAILED;

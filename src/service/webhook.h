@@ -81,14 +81,23 @@ struct svc_webhook_job {
 };
 
 /*
- * Claims up to cap deliveries due at or before now (wall clock): in one
- * transaction, pushes their next_attempt_at to now + lease so a worker that
+ * Claims up to cap deliveries due at or before now (wall clock): one
+ * statement pushes their next_attempt_at to now + lease so a worker that
  * dies while sending leaves them due again after the lease (at least once,
- * none lost), and loads each one's endpoint and event JSON. *n is the
- * number claimed. Free the jobs' strings with svc_webhook_jobs_free.
+ * none lost). *n is the number claimed; nothing is loaded yet.
  */
 int svc_webhook_claim(struct svc_webhook_job *jobs, int *n, int cap, struct store *db,
 		      int64_t now, int64_t lease, struct recur_err *e);
+
+/*
+ * Loads a claimed job's endpoint (url, secret; skip when it is disabled or
+ * gone) and its event's JSON exactly as GET /v1/events/:id renders it,
+ * outside any transaction, so the worker can do it between sends. prev (may
+ * be NULL) is the job loaded just before: its endpoint row is reused when it
+ * is the same. Free the jobs' strings with svc_webhook_jobs_free.
+ */
+int svc_webhook_load(struct store *db, struct svc_webhook_job *j,
+		     const struct svc_webhook_job *prev, struct recur_err *e);
 void svc_webhook_jobs_free(struct svc_webhook_job *jobs, int n);
 
 /*

@@ -151,13 +151,9 @@ static int read_endpoint(void *ctx, const struct store_row *row)
 	return 1;
 }
 
-/*
- * The endpoint's URL and secret and the event's JSON, as GET /v1/events/:id
- * has it. prev (may be NULL) is the job loaded before: a batch is mostly one
- * endpoint's, so its row is read once.
- */
-static int load_job(struct store *db, struct svc_webhook_job *j,
-		    const struct svc_webhook_job *prev, struct recur_err *e)
+/* A batch is mostly one endpoint's: prev's endpoint row is not read again. */
+int svc_webhook_load(struct store *db, struct svc_webhook_job *j,
+		     const struct svc_webhook_job *prev, struct recur_err *e)
 {
 	struct store_scope sc = { .tenant = j->tenant, .livemode = j->livemode };
 	struct store_val v[] = { SV_TEXT(j->endpoint) };
@@ -208,16 +204,8 @@ int svc_webhook_claim(struct svc_webhook_job *jobs, int *n, int cap, struct stor
 			 "AND next_attempt_at <= $1 ORDER BY next_attempt_at, seq LIMIT $2) "
 			 "RETURNING seq, tenant_id, livemode, endpoint, event, attempts, "
 			 "first_attempt_at", v, 3, collect_due, &c, e);
-	for (int i = 0; rc >= 0 && i < c.n; i++)
-		rc = load_job(db, &jobs[i], i > 0 ? &jobs[i - 1] : NULL, e);
-	if (rc < 0) {
+	if (rc < 0 || (rc = store_commit(db, e)) < 0) {
 		store_rollback(db);
-		svc_webhook_jobs_free(jobs, c.n);
-		return rc;
-	}
-	if ((rc = store_commit(db, e)) < 0) {
-		store_rollback(db);
-		svc_webhook_jobs_free(jobs, c.n);
 		return rc;
 	}
 	*n = c.n;
