@@ -379,3 +379,38 @@ test('an endpoint that fails for the whole retry window is disabled, and an even
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('deliveries a killed server had in flight are sent at once after restart, not after the lease', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recur-wh-'));
+  const dbPath = path.join(dir, 'recur.db');
+  const env = { ...process.env, RECUR_WEBHOOKS_ALLOW_PRIVATE: '1' };
+  // A receiver that takes the requests and never answers: they stay claimed.
+  const hung = http.createServer(() => {});
+  await new Promise((ok) => hung.listen(0, '127.0.0.1', ok));
+  const { port } = hung.address();
+  let own = await ownServer(dbPath, env);
+  let rcv = null;
+  try {
+    const t = own.tenant();
+    const stripe = own.client(t.secret_key);
+    const ep = await stripe.webhookEndpoints.create({ url: `http://127.0.0.1:${port}/hooks`, enabled_events: ['customer.created'] });
+    for (let i = 0; i < 5; i++) await stripe.customers.create({ name: `H${i}` });
+    await until('5 claimed', () =>
+      own.sql("SELECT count(*) AS n FROM webhook_deliveries WHERE claimed_at IS NOT NULL")[0].n === 5);
+    await own.kill('SIGKILL');
+    hung.closeAllConnections();
+    await new Promise((ok) => hung.close(ok));
+    rcv = await receiver({ port });
+    rcv.secret = ep.secret;
+    const t0 = Date.now();
+    own = await ownServer(dbPath, env);
+    await until('the 5 after the restart', () => rcv.events.length === 5, 10000);
+    assert.ok(Date.now() - t0 < 10000); // the lease is 60 s
+    await until('recorded', () => own.sql(
+      "SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'succeeded' AND attempts = 1 AND claimed_at IS NULL")[0].n === 5);
+  } finally {
+    await own.kill();
+    if (rcv) await rcv.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
