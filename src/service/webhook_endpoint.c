@@ -97,8 +97,13 @@ static int enabled_events(json_t **out, const json_t *p, struct recur_err *e)
 	return *out ? 1 : err_internal(e, "out of memory");
 }
 
-/* The fields create and update share, applied onto c; absent ones are left alone. */
-static int apply(json_t *c, const json_t *p, struct recur_err *e)
+/*
+ * The fields create and update share, applied onto c; absent ones are left
+ * alone. check_urls is false when the caller checked url already: update
+ * does it before its transaction, so a slow DNS answer never holds the
+ * write lock.
+ */
+static int apply(json_t *c, const json_t *p, bool check_urls, struct recur_err *e)
 {
 	const char *url = NULL, *desc = NULL;
 	json_t *events = NULL, *md = NULL;
@@ -107,7 +112,7 @@ static int apply(json_t *c, const json_t *p, struct recur_err *e)
 	if ((rc = params_string(&url, p, "url", URL_MAX, e)) < 0)
 		return rc;
 	if (rc > 0) {
-		if ((rc = check_url(url, e)) < 0)
+		if (check_urls && (rc = check_url(url, e)) < 0)
 			return rc;
 		json_object_set_new(c, "url", json_string(url));
 	}
@@ -170,7 +175,7 @@ int svc_webhook_endpoint_create(json_t **out, struct svc *s, const json_t *p,
 		rc = err_internal(e, "cannot build webhook endpoint");
 		goto done;
 	}
-	if ((rc = apply(w, p, e)) < 0 || (rc = svc_begin(s, e)) < 0)
+	if ((rc = apply(w, p, true, e)) < 0 || (rc = svc_begin(s, e)) < 0)
 		goto done;
 	new_secret(secret, sizeof(secret));
 	struct store_val sv[] = { SV_TEXT(secret), SV_TEXT(id) };
@@ -205,12 +210,15 @@ int svc_webhook_endpoint_update(json_t **out, struct svc *s, const char *id, con
 				struct recur_err *e)
 {
 	json_t *w = NULL;
+	const char *url = NULL;
 	int rc;
 	*out = NULL;
-	if ((rc = params_only(p, update_params, e)) < 0 || (rc = svc_begin(s, e)) < 0)
+	if ((rc = params_only(p, update_params, e)) < 0 ||
+	    (rc = params_string(&url, p, "url", URL_MAX, e)) < 0 ||
+	    (url && (rc = check_url(url, e)) < 0) || (rc = svc_begin(s, e)) < 0)
 		return rc;
 	if ((rc = store_obj_get(&w, s->db, &svc_webhook_endpoints_table, &s->scope, id, e)) < 0 ||
-	    (rc = apply(w, p, e)) < 0 ||
+	    (rc = apply(w, p, false, e)) < 0 ||
 	    (rc = store_obj_update(s->db, &svc_webhook_endpoints_table, &s->scope, w, e)) < 0)
 		goto done;
 	rc = store_obj_get(out, s->db, &svc_webhook_endpoints_table, &s->scope, id, e);
