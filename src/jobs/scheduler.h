@@ -4,8 +4,9 @@
  * It runs the due work of wall-clock subscriptions (renewals, trial ends,
  * scheduled cancellations), then that of wall-clock invoices (payment
  * retries and the dunning policy's final action), and purges idempotency
- * keys past their 24-hour life; webhook deliveries have their own thread (jobs/webhooks.h). Jobs call the
- * store or services; they hold no rules of their own. Each tick is bounded so
+ * keys past their 24-hour life; webhook deliveries have their own thread
+ * (jobs/webhooks.h). Jobs call the store or services; they hold no rules of
+ * their own. Each tick is bounded so
  * one run never holds the write lock for long.
  */
 #ifndef RECUR_JOBS_SCHEDULER_H
