@@ -15,8 +15,6 @@ static const struct {
 	const char *pattern, *action;
 } special[] = {
 	{ "/v1/invoices/create_preview", "preview" },
-	{ "/v1/settings/dunning", "update" },
-	{ "/v1/settings/payment_references", "update" },
 	{ "/v1/customers/:id/balance_transactions", "create" },
 	{ "/v1/plan_families/:id/version_updates", "version_update" },
 	{ "/v1/bank_statements", "import" },
@@ -34,6 +32,8 @@ static const char *route_action(const char *method, const char *pattern)
 			return special[i].action;
 	if (strcmp(method, "DELETE") == 0)
 		return "delete";
+	if (strncmp(pattern, "/v1/settings/", 13) == 0) /* one object per tenant, always there */
+		return "update";
 	const char *last = strrchr(pattern, '/');
 	if (last[1] == ':')
 		return "update";

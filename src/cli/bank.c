@@ -5,6 +5,7 @@
 #include "api/form.h"
 #include "cli/cli.h"
 #include "formats/camt054.h"
+#include "service/audit.h"
 #include "service/bank.h"
 #include "store/store.h"
 
@@ -121,8 +122,20 @@ int cli_bank(int argc, char **argv)
 		.scope = { .tenant = tenant, .livemode = livemode },
 		.now = (int64_t)time(NULL),
 	};
-	if (!p || svc_bank_statement_import(&out, &s, p, &e) < 0) {
-		fprintf(stderr, "recur: %s\n", p ? e.message : "out of memory");
+	/* One transaction with its audit entry (actor cli; none for a file seen before). */
+	struct svc_audit_mark mark;
+	struct svc_audit_entry a = { .actor = "cli", .action = "import",
+				     .object_type = "bank_statement", .when = SVC_AUDIT_IF_WRITTEN };
+	int rc = p ? svc_audit_begin(&mark, &s, &e) : err_internal(&e, "out of memory");
+	if (p) {
+		if (rc == 0)
+			rc = svc_bank_statement_import(&out, &s, p, &e);
+		a.object_id = json_string_value(json_object_get(out, "id"));
+		a.created = out;
+		rc = svc_audit_finish(&s, &a, &mark, rc, &e);
+	}
+	if (rc < 0) {
+		fprintf(stderr, "recur: %s\n", e.message);
 		goto done;
 	}
 	if ((dump = json_dumps(out, JSON_INDENT(2))))

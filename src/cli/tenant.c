@@ -11,9 +11,10 @@ static const char usage[] =
 	"usage: recur tenant create --name NAME [--db URL]\n"
 	"\n"
 	"Creates a tenant (a business) and prints one JSON object:\n"
-	"  {\"id\":\"acct_...\",\"name\":...,\"secret_key\":\"sk_test_...\",\"live_secret_key\":\"sk_live_...\"}\n"
-	"The keys are shown only now; recur keeps only their hashes. A running\n"
-	"recur serve accepts them at once.\n";
+	"  {\"id\":\"acct_...\",\"name\":...,\"secret_key\":\"sk_test_...\",\"live_secret_key\":\"sk_live_...\",\n"
+	"   \"secret_key_id\":\"key_...\",\"live_secret_key_id\":\"key_...\"}\n"
+	"The keys are shown only now; recur keeps only their hashes (the ids name\n"
+	"them in the audit log). A running recur serve accepts them at once.\n";
 
 int cli_tenant(int argc, char **argv)
 {

@@ -49,29 +49,58 @@ static int written_since(bool *out, struct svc *s, const struct svc_audit_mark *
 	return rc;
 }
 
+struct event_reader {
+	json_t *events;
+	bool refs; /* keep only the type and the id, not the data */
+};
+
 static int read_event(void *ctx, const struct store_row *row)
 {
-	json_t *events = ctx;
+	struct event_reader *r = ctx;
 	size_t len = 0;
-	const char *data = store_row_text(row, 1, &len);
-	json_t *ev = json_pack("{s:s, s:o?}", "type", store_row_text(row, 0, NULL), "data",
-			       json_loadb(data ? data : "", len, 0, NULL));
-	return ev ? json_array_append_new(events, ev) : -1;
+	const char *text = store_row_text(row, 1, &len);
+	json_t *ev = r->refs ? json_pack("{s:s, s:s}", "type", store_row_text(row, 0, NULL), "id",
+					 text) :
+			       json_pack("{s:s, s:o?}", "type", store_row_text(row, 0, NULL), "data",
+					 json_loadb(text ? text : "", len, 0, NULL));
+	return ev ? json_array_append_new(r->events, ev) : -1;
 }
 
 /* The events of this transaction, in the order written (new reference in *out). */
-static int events_since(json_t **out, struct svc *s, int64_t mark, struct recur_err *e)
+static int events_since(json_t **out, struct svc *s, int64_t mark, bool refs,
+			struct recur_err *e)
 {
 	struct store_val p[] = { SV_INT(mark), SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode) };
-	*out = json_array();
+	struct event_reader r = { .events = json_array(), .refs = refs };
+	*out = r.events;
 	if (!*out)
 		return err_internal(e, "out of memory");
-	int rc = store_query(s->db, "SELECT type, data FROM events WHERE seq > $1"
-			     " AND tenant_id = $2 AND livemode = $3 ORDER BY seq", p, 3,
-			     read_event, *out, e);
+	int rc = store_query(s->db, refs ? "SELECT type, id FROM events WHERE seq > $1"
+					   " AND tenant_id = $2 AND livemode = $3 ORDER BY seq" :
+					   "SELECT type, data FROM events WHERE seq > $1"
+					   " AND tenant_id = $2 AND livemode = $3 ORDER BY seq",
+			     p, 3, read_event, &r, e);
 	if (rc == -1 && !e->message[0])
 		rc = err_internal(e, "out of memory");
 	return rc < 0 ? rc : 0;
+}
+
+/* {object_id: {"events": [types], "event_ids": [ids]}}, or {} without events (new reference). */
+static json_t *refs_diff(const json_t *events, const char *object_id)
+{
+	json_t *types = json_array(), *ids = json_array(), *out = json_object();
+	size_t i;
+	const json_t *ev;
+	json_array_foreach((json_t *)(uintptr_t)events, i, ev) {
+		json_array_append(types, json_object_get(ev, "type"));
+		json_array_append(ids, json_object_get(ev, "id"));
+	}
+	if (out && json_array_size(ids) > 0)
+		json_object_set_new(out, object_id ? object_id : "",
+				    json_pack("{s:O, s:O}", "events", types, "event_ids", ids));
+	json_decref(types);
+	json_decref(ids);
+	return out;
 }
 
 int svc_audit_write(struct svc *s, const struct svc_audit_entry *a,
@@ -87,9 +116,10 @@ int svc_audit_write(struct svc *s, const struct svc_audit_entry *a,
 	if (!written)
 		return 1;
 	if (!diff) {
-		if ((rc = events_since(&events, s, mark->seq, e)) < 0)
+		if ((rc = events_since(&events, s, mark->seq, a->refs_only, e)) < 0)
 			goto done;
-		if (!(built = svc_audit_diff(events))) {
+		built = a->refs_only ? refs_diff(events, a->object_id) : svc_audit_diff(events);
+		if (!built) {
 			rc = err_internal(e, "out of memory");
 			goto done;
 		}
@@ -133,4 +163,20 @@ done:
 	json_decref(built);
 	json_decref(events);
 	return rc;
+}
+
+int svc_audit_begin(struct svc_audit_mark *mark, struct svc *s, struct recur_err *e)
+{
+	int rc = svc_begin(s, e);
+	if (rc >= 0)
+		rc = svc_audit_mark(mark, s, e);
+	return rc < 0 ? rc : 0;
+}
+
+int svc_audit_finish(struct svc *s, const struct svc_audit_entry *a,
+		     const struct svc_audit_mark *mark, int rc, struct recur_err *e)
+{
+	if (rc >= 0 && (rc = svc_audit_write(s, a, mark, NULL, e)) > 0)
+		rc = 0; /* nothing changed: no entry */
+	return svc_finish(s, rc < 0 ? rc : 0, e);
 }

@@ -1,4 +1,5 @@
 #include "service/service.h"
+#include "service/audit.h"
 #include "core/ids.h"
 #include "service/webhook.h"
 #include "core/log.h"
@@ -221,12 +222,17 @@ int svc_run_due_wall(int *done, int *seen, struct store *db, int64_t now, const 
 		struct svc s = { .db = db, .scope = { .tenant = b.rows[i].tenant,
 						      .livemode = b.rows[i].livemode },
 				 .now = now, .cache = cache };
+		/* Each step's change has its audit entry (actor system, docs/audit.md). */
+		struct svc_audit_entry a = { .actor = "system", .action = "due_work",
+					     .object_id = b.rows[i].id,
+					     .when = SVC_AUDIT_IF_WRITTEN, .refs_only = true };
+		struct svc_audit_mark mark;
 		struct recur_err step_err;
 		err_clear(&step_err);
-		int step_rc = svc_begin(&s, &step_err);
+		int step_rc = svc_audit_begin(&mark, &s, &step_err);
 		if (step_rc >= 0)
 			step_rc = step(&s, b.rows[i].id, now, &step_err);
-		if (svc_finish(&s, step_rc, &step_err) < 0) {
+		if (svc_audit_finish(&s, &a, &mark, step_rc, &step_err) < 0) {
 			log_warn("due work of %s (%s) failed, the others go on: %s", b.rows[i].id,
 				 b.rows[i].tenant, step_err.message);
 			continue;

@@ -89,7 +89,8 @@ typedef int (*svc_due_step_fn)(struct svc *s, const char *id, int64_t now, struc
  * $2 rows due at or before $1, across tenants. All run in one transaction, each
  * in its own savepoint with its tenant's scope: a step that fails is rolled back
  * alone, logged, and the others still commit, so one broken object never holds
- * up everybody's renewals. *done counts the steps that succeeded; *seen the rows
+ * up everybody's renewals. Each step that wrote something has its audit entry
+ * (actor system, service/audit.h). *done counts the steps that succeeded; *seen the rows
  * taken (call again while it equals batch). cache may be NULL.
  */
 int svc_run_due_wall(int *done, int *seen, struct store *db, int64_t now, const char *sql,

@@ -10,7 +10,10 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
-const { startServer } = require('./harness');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { startServer, BIN } = require('./harness');
 
 let server;
 
@@ -255,4 +258,62 @@ test('tenants and modes see only their own entries', async () => {
   assert.equal(other.status, 404);
   const liveOther = await server.raw('GET', `/v1/audit_log/${la[0].id}`, { key: a.live_secret_key });
   assert.equal(liveOther.status, 404);
+});
+
+test('changes outside the API: the scheduler (actor system) and recur bank import (actor cli)', async () => {
+  const t = server.tenant(`Audit system ${Math.random()}`);
+  const s = server.client(t.secret_key);
+  const cus = await s.customers.create({ name: 'Wall', currency: 'nok' });
+  const pm = await s.paymentMethods.attach('pm_card_visa', { customer: cus.id });
+  await s.customers.update(cus.id, { invoice_settings: { default_payment_method: pm.id } });
+  const product = await s.products.create({ name: 'Pro' });
+  const price = await s.prices.create({ product: product.id, currency: 'nok', unit_amount: 9900,
+    recurring: { interval: 'month' } });
+  // A schedule that starts on the wall clock in a moment: the scheduler inside recur serve starts it.
+  const sched = await s.subscriptionSchedules.create({ customer: cus.id,
+    start_date: Math.floor(Date.now() / 1000) + 1, phases: [{ items: [{ price: price.id }] }] });
+  let now = sched;
+  for (let i = 0; i < 40 && now.status !== 'active'; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    now = await s.subscriptionSchedules.retrieve(sched.id);
+  }
+  assert.equal(now.status, 'active');
+  const system = await entries(t.secret_key, `&object=${sched.id}`);
+  const started = system.filter((x) => x.actor === 'system');
+  assert.equal(started.length, 1);
+  assert.deepEqual([started[0].action, started[0].object_type, started[0].key_id, started[0].request_id,
+    started[0].method], ['due_work', null, null, null, null]);
+  // Due work names its events (which hold the objects and previous_attributes)
+  // instead of copying them: exactly the events the start wrote.
+  const made = (await s.events.list({ limit: 100 })).data.filter((ev) => ev.created >= started[0].created &&
+    ev.request.id === null);
+  const ref = started[0].diff[sched.id];
+  assert.deepEqual(Object.keys(started[0].diff), [sched.id]);
+  assert.deepEqual(ref.event_ids, made.map((ev) => ev.id).reverse());
+  assert.deepEqual(ref.events, made.map((ev) => ev.type).reverse());
+  assert.ok(ref.events.includes('customer.subscription.created'), JSON.stringify(ref.events));
+  assert.ok(ref.events.includes('subscription_schedule.updated'), JSON.stringify(ref.events));
+
+  // recur bank import: an unmatched credit is kept; the same file again changes nothing.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recur-audit-'));
+  const file = path.join(dir, 'camt.xml');
+  fs.writeFileSync(file, `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn>
+ <GrpHdr><MsgId>AUDIT-1</MsgId><CreDtTm>2026-03-02T09:15:30Z</CreDtTm></GrpHdr>
+ <Ntfctn><Id>AUDIT-1-N1</Id><Acct><Id><IBAN>NO9386011117947</IBAN></Id><Ccy>NOK</Ccy></Acct>
+  <Ntry><Amt Ccy="NOK">12.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+   <BookgDt><Dt>2026-03-02</Dt></BookgDt><AcctSvcrRef>AUDIT-1-E1</AcctSvcrRef>
+   <NtryDtls><TxDtls><Refs><AcctSvcrRef>TX-AUDIT-1</AcctSvcrRef><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
+    <Amt Ccy="NOK">12.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RmtInf><Ustrd>no reference</Ustrd></RmtInf></TxDtls></NtryDtls>
+  </Ntry></Ntfctn></BkToCstmrDbtCdtNtfctn></Document>
+`);
+  const run = () => execFileSync(BIN, ['bank', 'import', file, '--db', server.db, '--tenant', t.id]).toString();
+  const st = JSON.parse(run());
+  assert.equal(st.unmatched, 1);
+  assert.equal(JSON.parse(run()).duplicates, 1);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const cli = (await entries(t.secret_key)).filter((x) => x.actor === 'cli');
+  assert.deepEqual(cli.map((x) => [x.action, x.object_type, x.object_id, x.key_id]),
+    [['import', 'bank_statement', st.id, null], ['create', 'tenant', t.id, null]]);
+  assert.equal(cli[0].diff[st.id].after.unmatched, 1);
 });
