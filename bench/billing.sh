@@ -19,7 +19,9 @@
 #   BENCH_BILLING_DIR=DIR                    where the databases go (default
 #                                            $TMPDIR or /tmp; the run and the
 #                                            floor's copy: ~0.8 GB each at 100k,
-#                                            ~8 GB each at 1M, plus their WALs)
+#                                            ~8 GB each at 1M, plus their WALs:
+#                                            the floor's filled 70 GB free at 1M,
+#                                            so give it >= 100 GB or use -F)
 #   BENCH_BILLING_ARGS="-F"                  extra flags (-F: no floor, -k: keep)
 set -eu
 
