@@ -185,62 +185,51 @@ static int apply(struct billing_dunning_policy *out, const json_t *p, struct rec
 
 /* ---- the stored row ------------------------------------------------------- */
 
+static void kind_init(void *v)
+{
+	billing_dunning_policy_default(v);
+}
+
+static int kind_apply(void *v, const json_t *p, struct recur_err *e)
+{
+	return apply(v, p, e);
+}
+
+/* The Nordic limits apply to what a POST makes; a stored policy was checked when posted. */
+static int kind_check(const void *v, struct recur_err *e)
+{
+	size_t n_limits = 0;
+	const struct billing_dunning_limit *limits = billing_dunning_limits_nordic(&n_limits);
+	return billing_dunning_policy_check(v, limits, n_limits, e);
+}
+
+static json_t *kind_render(const void *v, int livemode)
+{
+	return render(v, livemode);
+}
+
+static const struct svc_settings_kind kind = {
+	.table = "dunning_settings", .column = "policy", .what = "dunning settings",
+	.init = kind_init, .apply = kind_apply, .check = kind_check, .render = kind_render,
+};
+
 int svc_dunning_policy_load(struct billing_dunning_policy *out, struct svc *s,
 			    struct recur_err *e)
 {
-	json_t *stored = NULL;
-	int rc;
-
-	billing_dunning_policy_default(out);
-	rc = svc_settings_row_read(&stored, s, "dunning_settings", "policy", e);
-	if (rc < 0)
-		return rc;
-	if (!stored)
-		return 0;
-	rc = apply(out, stored, e);
-	json_decref(stored);
-	if (rc < 0)
-		return err_internal(e, "stored dunning settings do not parse: %s", e->message);
-	return 0;
+	return svc_settings_load(out, s, &kind, e);
 }
 
 int svc_dunning_settings_get(json_t **out, struct svc *s, struct recur_err *e)
 {
 	struct billing_dunning_policy policy;
-	int rc;
-
-	*out = NULL;
-	if ((rc = svc_dunning_policy_load(&policy, s, e)) < 0)
-		return rc;
-	*out = render(&policy, s->scope.livemode);
-	return 0;
+	return svc_settings_get(out, s, &kind, &policy, e);
 }
 
 int svc_dunning_settings_update(json_t **out, struct svc *s, const json_t *p,
 				struct recur_err *e)
 {
 	struct billing_dunning_policy policy;
-	size_t n_limits = 0;
-	const struct billing_dunning_limit *limits = billing_dunning_limits_nordic(&n_limits);
-	json_t *r = NULL;
-	int rc;
-
-	*out = NULL;
-	if ((rc = svc_begin(s, e)) < 0)
-		return rc;
-	if ((rc = svc_dunning_policy_load(&policy, s, e)) < 0 || (rc = apply(&policy, p, e)) < 0 ||
-	    (rc = billing_dunning_policy_check(&policy, limits, n_limits, e)) < 0)
-		goto done;
-	r = render(&policy, s->scope.livemode);
-	rc = svc_settings_row_write(s, "dunning_settings", "policy", r, e);
-done:
-	rc = svc_finish(s, rc, e);
-	if (rc < 0) {
-		json_decref(r);
-		return rc;
-	}
-	*out = r;
-	return 0;
+	return svc_settings_update(out, s, &kind, &policy, p, e);
 }
 
 /* ---- payment stops -------------------------------------------------------- */

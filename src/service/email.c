@@ -42,79 +42,82 @@ const struct store_table svc_email_messages_table = {
 
 /* ---- settings ------------------------------------------------------------- */
 
-#define SETTINGS_TABLE "email_settings", "settings"
+/* The tenant's e-mail settings; "" is unset. */
+struct email_settings {
+	char bank_account[65];
+	char update_url[2001]; /* payment_method_update_url */
+};
 
-static const char *const setting_names[] = { "bank_account", "payment_method_update_url", NULL };
-
-static json_t *settings_load(struct svc *s, struct recur_err *e, int *rc)
+static const char *setting(const char *v)
 {
-	json_t *stored = NULL;
-	*rc = svc_settings_row_read(&stored, s, SETTINGS_TABLE, e);
-	return stored;
+	return *v ? v : NULL;
 }
 
-static const char *setting(const json_t *settings, const char *name)
+static void kind_init(void *v)
 {
-	const char *v = json_string_value(json_object_get(settings, name));
-	return v && *v ? v : NULL;
+	memset(v, 0, sizeof(struct email_settings));
 }
 
-static json_t *settings_render(const json_t *stored, int livemode)
+/* One string setting: absent keeps it, null or "" clears it (a stored row has nulls). */
+static int apply_string(char *out, size_t cap, const json_t *p, const char *key,
+			struct recur_err *e)
 {
-	json_t *r = json_pack("{s:s, s:b}", "object", "email_settings", "livemode", livemode);
-	for (int i = 0; setting_names[i]; i++) {
-		const char *v = setting(stored, setting_names[i]);
-		json_object_set_new(r, setting_names[i], v ? json_string(v) : json_null());
+	const char *v = NULL;
+	int rc;
+
+	if (json_is_null(json_object_get(p, key))) {
+		*out = '\0';
+		return 0;
 	}
-	return r;
+	if ((rc = params_string(&v, p, key, cap - 1, e)) <= 0)
+		return rc;
+	snprintf(out, cap, "%s", v);
+	return 0;
 }
+
+static int kind_apply(void *value, const json_t *p, struct recur_err *e)
+{
+	static const char *const allowed[] = { "bank_account", "payment_method_update_url",
+					       "object", "livemode", NULL };
+	struct email_settings *v = value;
+	int rc;
+
+	if ((rc = params_only(p, allowed, e)) < 0 ||
+	    (rc = apply_string(v->bank_account, sizeof(v->bank_account), p, "bank_account",
+			       e)) < 0 ||
+	    (rc = apply_string(v->update_url, sizeof(v->update_url), p,
+			       "payment_method_update_url", e)) < 0)
+		return rc;
+	if (*v->update_url && strncmp(v->update_url, "https://", 8) != 0 &&
+	    strncmp(v->update_url, "http://", 7) != 0)
+		return err_invalid(e, "payment_method_update_url",
+				   "payment_method_update_url must be an http or https URL");
+	return 0;
+}
+
+static json_t *kind_render(const void *value, int livemode)
+{
+	const struct email_settings *v = value;
+	return json_pack("{s:s, s:b, s:s?, s:s?}", "object", "email_settings", "livemode", livemode,
+			 "bank_account", setting(v->bank_account), "payment_method_update_url",
+			 setting(v->update_url));
+}
+
+static const struct svc_settings_kind kind = {
+	.table = "email_settings", .column = "settings", .what = "e-mail settings",
+	.init = kind_init, .apply = kind_apply, .render = kind_render,
+};
 
 int svc_email_settings_get(json_t **out, struct svc *s, struct recur_err *e)
 {
-	int rc;
-	json_t *stored = settings_load(s, e, &rc);
-	*out = rc < 0 ? NULL : settings_render(stored, s->scope.livemode);
-	json_decref(stored);
-	return rc < 0 ? rc : 0;
+	struct email_settings v;
+	return svc_settings_get(out, s, &kind, &v, e);
 }
 
 int svc_email_settings_update(json_t **out, struct svc *s, const json_t *p, struct recur_err *e)
 {
-	static const char *const allowed[] = { "bank_account", "payment_method_update_url",
-					       NULL };
-	const char *account = NULL, *url = NULL;
-	json_t *stored = NULL, *r = NULL;
-	int rc, has_account, has_url;
-
-	*out = NULL;
-	if ((rc = params_only(p, allowed, e)) < 0 ||
-	    (rc = has_account = params_string(&account, p, "bank_account", 64, e)) < 0 ||
-	    (rc = has_url = params_string(&url, p, "payment_method_update_url", 2000, e)) < 0)
-		return rc;
-	if (url && *url && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
-		return err_invalid(e, "payment_method_update_url",
-				   "payment_method_update_url must be an http or https URL");
-	if ((rc = svc_begin(s, e)) < 0)
-		return rc;
-	stored = settings_load(s, e, &rc);
-	if (rc < 0)
-		goto done;
-	r = settings_render(stored, s->scope.livemode);
-	if (has_account)
-		json_object_set_new(r, "bank_account", *account ? json_string(account) : json_null());
-	if (has_url)
-		json_object_set_new(r, "payment_method_update_url",
-				    *url ? json_string(url) : json_null());
-	rc = svc_settings_row_write(s, SETTINGS_TABLE, r, e);
-done:
-	json_decref(stored);
-	rc = svc_finish(s, rc, e);
-	if (rc < 0) {
-		json_decref(r);
-		return rc;
-	}
-	*out = r;
-	return 0;
+	struct email_settings v;
+	return svc_settings_update(out, s, &kind, &v, p, e);
 }
 
 /* ---- queueing --------------------------------------------------------------- */
@@ -216,13 +219,14 @@ static bool list_price(int64_t *amount, const char **currency, const char **inte
 
 /* The values kind k's templates use, from obj (the event's object). */
 static void fill_vars(struct mail_vars *m, enum notify_kind k, enum locale_id l, struct svc *s,
-		      const json_t *obj, const json_t *customer, const json_t *settings)
+		      const json_t *obj, const json_t *customer,
+		      const struct email_settings *settings)
 {
 	const char *cur = str(obj, "currency");
 	const char *name = str(customer, "name");
 	var(m, "name", name && *name ? name : str(customer, "email"));
 	var(m, "number", str(obj, "number") ? str(obj, "number") : str(obj, "id"));
-	var(m, "account", setting(settings, "bank_account"));
+	var(m, "account", setting(settings->bank_account));
 	var(m, "reference", str(obj, "payment_reference"));
 	int64_t due = json_is_integer(json_object_get(obj, "due_date")) ? num(obj, "due_date")
 									 : s->now;
@@ -235,7 +239,7 @@ static void fill_vars(struct mail_vars *m, enum notify_kind k, enum locale_id l,
 		break;
 	}
 	case NOTIFY_PAYMENT_FAILED: {
-		const char *base = setting(settings, "payment_method_update_url");
+		const char *base = setting(settings->update_url);
 		m->link[0] = '\0';
 		if (base)
 			snprintf(m->link, sizeof(m->link), "%s%scustomer=%s", base,
@@ -282,7 +286,8 @@ static void fill_vars(struct mail_vars *m, enum notify_kind k, enum locale_id l,
 int svc_email_on_event(struct svc *s, const char *event, const char *type, const json_t *obj,
 		       struct recur_err *e)
 {
-	json_t *customer = NULL, *settings = NULL, *row = NULL;
+	struct email_settings settings;
+	json_t *customer = NULL, *row = NULL;
 	struct buf subject, body;
 	struct mail_vars m = { .n = 0 };
 	char id[IDS_MAX];
@@ -302,12 +307,11 @@ int svc_email_on_event(struct svc *s, const char *event, const char *type, const
 	const char *to = str(customer, "email");
 	if (!to || !*to)
 		goto done;
-	settings = settings_load(s, e, &rc);
-	if (rc < 0)
+	if ((rc = svc_settings_load(&settings, s, &kind, e)) < 0)
 		goto done;
 	enum locale_id l = locale_from_tag(
 		json_string_value(json_array_get(json_object_get(customer, "preferred_locales"), 0)));
-	fill_vars(&m, (enum notify_kind)k, l, s, obj, customer, settings);
+	fill_vars(&m, (enum notify_kind)k, l, s, obj, customer, &settings);
 	if ((rc = notify_render(&subject, &body, (enum notify_kind)k, l, m.v, m.n)) < 0) {
 		rc = err_internal(e, "cannot render the %s mail", notify_kind_name((enum notify_kind)k));
 		goto done;
@@ -328,7 +332,6 @@ done:
 	buf_free(&subject);
 	buf_free(&body);
 	json_decref(customer);
-	json_decref(settings);
 	json_decref(row);
 	return rc;
 }

@@ -57,58 +57,43 @@ static int apply(struct billing_payref_format *out, const json_t *p, struct recu
 	return rc;
 }
 
+static void kind_init(void *v)
+{
+	memset(v, 0, sizeof(struct billing_payref_format));
+}
+
+static int kind_apply(void *v, const json_t *p, struct recur_err *e)
+{
+	return apply(v, p, e);
+}
+
+static json_t *kind_render(const void *v, int livemode)
+{
+	return render(v, livemode);
+}
+
+/* apply checks the whole format itself: a stored one is checked as a POST is. */
+static const struct svc_settings_kind kind = {
+	.table = "payment_reference_settings", .column = "format",
+	.what = "payment reference settings",
+	.init = kind_init, .apply = kind_apply, .render = kind_render,
+};
+
 int svc_payref_format_load(struct billing_payref_format *out, struct svc *s,
 			   struct recur_err *e)
 {
-	json_t *stored = NULL;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = svc_settings_row_read(&stored, s, "payment_reference_settings", "format", e);
-	if (rc < 0)
-		return rc;
-	if (!stored)
-		return 0;
-	rc = apply(out, stored, e);
-	json_decref(stored);
-	if (rc < 0)
-		return err_internal(e, "stored payment reference settings do not parse: %s",
-				    e->message);
-	return 0;
+	return svc_settings_load(out, s, &kind, e);
 }
 
 int svc_payref_settings_get(json_t **out, struct svc *s, struct recur_err *e)
 {
 	struct billing_payref_format f;
-	int rc;
-
-	*out = NULL;
-	if ((rc = svc_payref_format_load(&f, s, e)) < 0)
-		return rc;
-	*out = render(&f, s->scope.livemode);
-	return 0;
+	return svc_settings_get(out, s, &kind, &f, e);
 }
 
 int svc_payref_settings_update(json_t **out, struct svc *s, const json_t *p,
 			       struct recur_err *e)
 {
 	struct billing_payref_format f;
-	json_t *r = NULL;
-	int rc;
-
-	*out = NULL;
-	if ((rc = svc_begin(s, e)) < 0)
-		return rc;
-	if ((rc = svc_payref_format_load(&f, s, e)) < 0 || (rc = apply(&f, p, e)) < 0)
-		goto done;
-	r = render(&f, s->scope.livemode);
-	rc = svc_settings_row_write(s, "payment_reference_settings", "format", r, e);
-done:
-	rc = svc_finish(s, rc, e);
-	if (rc < 0) {
-		json_decref(r);
-		return rc;
-	}
-	*out = r;
-	return 0;
+	return svc_settings_update(out, s, &kind, &f, p, e);
 }
