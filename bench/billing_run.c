@@ -53,6 +53,7 @@
  * "enable" before and "disable" after it to perf's control fifo, e.g.
  *   mkfifo ctl; perf record -D -1 --control fifo:ctl -g ... bench_billing_run
  */
+#include "clone.h"
 #include "core/ids.h"
 #include "service/coupon.h"
 #include "service/customer.h"
@@ -84,10 +85,6 @@
 #define T2 (T1 + 28 * 86400LL)   /* 2026-03-15: the renewed period's end */
 #define UNIT_AMOUNT 1500
 #define GEN_TX 20000             /* clones per generation transaction */
-#define MAX_COLS 64
-#define MAX_SUBST 64
-#define MAX_TEMPLATE 64      /* rows in a template: setup's, or one renewal's */
-#define MAX_OLD 80           /* ids substituted in them */
 
 /*
  * The floor's pragmas: those src/store/sqlite.c sets on every connection, and
@@ -164,185 +161,6 @@ static int64_t written_bytes(void)
 	return v;
 }
 
-static sqlite3 *raw_open(const char *path, const char *pragmas)
-{
-	sqlite3 *db = NULL;
-	char *msg = NULL;
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		die("open %s: %s", path, sqlite3_errmsg(db));
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_exec(db, pragmas, NULL, NULL, &msg) != SQLITE_OK)
-		die("pragmas on %s: %s", path, msg);
-	return db;
-}
-
-static void raw_exec(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		die("%s: %s", sql, msg);
-}
-
-static sqlite3_stmt *raw_prepare(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		die("prepare %s: %s", sql, sqlite3_errmsg(db));
-	return st;
-}
-
-static void raw_step_done(sqlite3 *db, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		die("step: %s", sqlite3_errmsg(db));
-	sqlite3_reset(st);
-}
-
-static int64_t raw_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = raw_prepare(db, sql);
-	int64_t v = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* ---- a row as a template: its columns, with ids to substitute ---------- */
-
-struct subst {
-	int which;     /* index into the clone's id table */
-	size_t offset; /* where the old id starts in the text */
-};
-
-struct tcol {
-	char name[64];
-	sqlite3_value *value; /* the template's value (owned) */
-	int override;         /* -1: template value (with substs), else an id index */
-	struct subst subst[MAX_SUBST];
-	int nsubst;
-};
-
-struct trow {
-	char table[64];
-	int64_t rowid; /* where it was loaded from, when that matters */
-	struct tcol cols[MAX_COLS];
-	int ncols;
-	sqlite3_stmt *insert;
-	char *scratch; /* one text column at a time, ids replaced */
-	size_t scratch_cap;
-};
-
-/* Loads the one row of table matched by where (bound to arg), seq excluded. */
-static void trow_load(struct trow *t, sqlite3 *db, const char *table, const char *where,
-		      const char *arg)
-{
-	char sql[512];
-	memset(t, 0, sizeof(*t));
-	snprintf(t->table, sizeof(t->table), "%s", table);
-	snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE %s", table, where);
-	sqlite3_stmt *st = raw_prepare(db, sql);
-	sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		die("no template row in %s", table);
-	for (int i = 0; i < sqlite3_column_count(st); i++) {
-		if (strcmp(sqlite3_column_name(st, i), "seq") == 0)
-			continue;
-		if (t->ncols >= MAX_COLS)
-			die("%s has too many columns", table);
-		struct tcol *c = &t->cols[t->ncols++];
-		snprintf(c->name, sizeof(c->name), "%s", sqlite3_column_name(st, i));
-		c->value = sqlite3_value_dup(sqlite3_column_value(st, i));
-		c->override = -1;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		die("the template has more than one row in %s", table);
-	sqlite3_finalize(st);
-}
-
-static struct tcol *trow_col(struct trow *t, const char *name)
-{
-	for (int i = 0; i < t->ncols; i++)
-		if (strcmp(t->cols[i].name, name) == 0)
-			return &t->cols[i];
-	die("%s has no column %s", t->table, name);
-}
-
-static const char *trow_text(struct trow *t, const char *name)
-{
-	return (const char *)sqlite3_value_text(trow_col(t, name)->value);
-}
-
-/*
- * Finds where each of the template's ids occurs in each text column, so a
- * clone only copies the text and writes its own ids (of the same length) over.
- */
-static void trow_find_ids(struct trow *t, const char *const *old, int nold)
-{
-	for (int i = 0; i < t->ncols; i++) {
-		struct tcol *c = &t->cols[i];
-		if (sqlite3_value_type(c->value) != SQLITE_TEXT)
-			continue;
-		const char *text = (const char *)sqlite3_value_text(c->value);
-		size_t len = (size_t)sqlite3_value_bytes(c->value);
-		if (len + 1 > t->scratch_cap)
-			t->scratch_cap = len + 1;
-		for (int w = 0; w < nold; w++) {
-			size_t idlen = strlen(old[w]);
-			for (const char *p = strstr(text, old[w]); p; p = strstr(p + idlen, old[w])) {
-				if (c->nsubst >= MAX_SUBST)
-					die("%s.%s names ids too often", t->table, c->name);
-				c->subst[c->nsubst++] = (struct subst){ w, (size_t)(p - text) };
-			}
-		}
-	}
-	t->scratch = malloc(t->scratch_cap ? t->scratch_cap : 1);
-}
-
-static void trow_prepare_insert(struct trow *t, sqlite3 *db)
-{
-	char sql[8192];
-	size_t n = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO %s (", t->table);
-	for (int i = 0; i < t->ncols; i++)
-		n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s\"%s\"", i ? ", " : "",
-				      t->cols[i].name);
-	n += (size_t)snprintf(sql + n, sizeof(sql) - n, ") VALUES (");
-	for (int i = 0; i < t->ncols; i++)
-		n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s?", i ? ", " : "");
-	snprintf(sql + n, sizeof(sql) - n, ")");
-	t->insert = raw_prepare(db, sql);
-}
-
-/* Inserts the template with ids[] in place of the template's ids. */
-static void trow_insert(struct trow *t, sqlite3 *db, const char *const *ids)
-{
-	for (int i = 0; i < t->ncols; i++) {
-		struct tcol *c = &t->cols[i];
-		if (c->override >= 0) {
-			sqlite3_bind_text(t->insert, i + 1, ids[c->override], -1, SQLITE_TRANSIENT);
-		} else if (c->nsubst) {
-			size_t len = (size_t)sqlite3_value_bytes(c->value);
-			memcpy(t->scratch, sqlite3_value_text(c->value), len);
-			for (int k = 0; k < c->nsubst; k++)
-				memcpy(t->scratch + c->subst[k].offset, ids[c->subst[k].which],
-				       strlen(ids[c->subst[k].which]));
-			sqlite3_bind_text(t->insert, i + 1, t->scratch, (int)len, SQLITE_TRANSIENT);
-		} else {
-			sqlite3_bind_value(t->insert, i + 1, c->value);
-		}
-	}
-	raw_step_done(db, t->insert);
-}
-
-static void trow_free(struct trow *t)
-{
-	for (int i = 0; i < t->ncols; i++)
-		sqlite3_value_free(t->cols[i].value);
-	sqlite3_finalize(t->insert);
-	free(t->scratch);
-}
-
 /* ---- 1. setup ------------------------------------------------------------ */
 
 /*
@@ -402,42 +220,6 @@ struct setup {
 	int of_kind[MAX_KINDS]; /* kind -> template index, -1: none */
 };
 
-static json_t *call(int (*fn)(json_t **, struct svc *, const json_t *, struct recur_err *),
-		    struct svc *s, json_t *params, const char *what)
-{
-	json_t *out = NULL;
-	struct recur_err e;
-	err_clear(&e);
-	if (fn(&out, s, params, &e) < 0)
-		die("%s: %s", what, e.message);
-	json_decref(params);
-	return out;
-}
-
-static void copy_id(char *dst, json_t *obj)
-{
-	snprintf(dst, IDS_MAX, "%s", json_string_value(json_object_get(obj, "id")));
-	json_decref(obj);
-}
-
-/* Attaches the sandbox's test card token to the customer and makes it the default. */
-static void give_card(struct svc *s, const char *customer, const char *token)
-{
-	json_t *pm = NULL, *cus = NULL, *p = json_pack("{s:s}", "customer", customer);
-	struct recur_err e;
-	err_clear(&e);
-	if (svc_payment_method_attach(&pm, s, token, p, &e) < 0)
-		die("attach %s: %s", token, e.message);
-	json_decref(p);
-	p = json_pack("{s:{s:O}}", "invoice_settings", "default_payment_method",
-		      json_object_get(pm, "id"));
-	if (svc_customer_update(&cus, s, customer, p, &e) < 0)
-		die("default payment method: %s", e.message);
-	json_decref(p);
-	json_decref(pm);
-	json_decref(cus);
-}
-
 /*
  * The templates, made as a client would make them: a customer with a card,
  * subscribed (and charged for the first period) on the day that makes its
@@ -456,23 +238,23 @@ static void setup_templates(struct setup *out, const char *url, long n)
 		die("cannot create the database: %s", e.message);
 	if (svc_tenant_create(&t, db, "Billing run", y0, &e) < 0)
 		die("tenant: %s", e.message);
-	copy_id(out->tenant, t);
+	clone_copy_id(out->tenant, t);
 	struct svc s = { .db = db, .scope = { .tenant = out->tenant, .livemode = 0 }, .now = y0 };
 	char product[IDS_MAX], monthly[IDS_MAX], yearly[IDS_MAX], coupon[IDS_MAX], tax[IDS_MAX];
-	copy_id(product, call(svc_product_create, &s, json_pack("{s:s}", "name", "Bench plan"),
+	clone_copy_id(product, clone_call(svc_product_create, &s, json_pack("{s:s}", "name", "Bench plan"),
 			      "product"));
-	copy_id(monthly, call(svc_price_create, &s,
+	clone_copy_id(monthly, clone_call(svc_price_create, &s,
 			      json_pack("{s:s, s:s, s:i, s:{s:s}}", "product", product, "currency",
 					"usd", "unit_amount", MONTHLY_AMOUNT, "recurring", "interval",
 					"month"), "monthly price"));
-	copy_id(yearly, call(svc_price_create, &s,
+	clone_copy_id(yearly, clone_call(svc_price_create, &s,
 			     json_pack("{s:s, s:s, s:i, s:{s:s}}", "product", product, "currency",
 				       "usd", "unit_amount", YEARLY_AMOUNT, "recurring", "interval",
 				       "year"), "yearly price"));
-	copy_id(coupon, call(svc_coupon_create, &s,
+	clone_copy_id(coupon, clone_call(svc_coupon_create, &s,
 			     json_pack("{s:s, s:s}", "percent_off", "10", "duration", "forever"),
 			     "coupon"));
-	copy_id(tax, call(svc_tax_rate_create, &s,
+	clone_copy_id(tax, clone_call(svc_tax_rate_create, &s,
 			  json_pack("{s:s, s:s, s:s}", "display_name", "VAT", "percentage", "25",
 				    "inclusive", "false"), "tax rate"));
 	for (int k = 0; k < MAX_KINDS; k++)
@@ -485,17 +267,17 @@ static void setup_templates(struct setup *out, const char *url, long n)
 		out->of_kind[k] = out->nt++;
 		tp->kind = k;
 		s.now = k & K_YEARLY ? y0 : T0;
-		copy_id(tp->customer, call(svc_customer_create, &s,
+		clone_copy_id(tp->customer, clone_call(svc_customer_create, &s,
 					   json_pack("{s:s, s:s}", "email", "bench@example.com",
 						     "name", "Bench Customer"), "customer"));
-		give_card(&s, tp->customer, "pm_card_visa");
+		clone_give_card(&s, tp->customer, "pm_card_visa");
 		json_t *p = json_pack("{s:s, s:[{s:s}]}", "customer", tp->customer, "items",
 				      "price", k & K_YEARLY ? yearly : monthly);
 		if (k & K_COUPON)
 			json_object_set_new(p, "coupon", json_string(coupon));
 		if (k & K_TAX)
 			json_object_set_new(p, "default_tax_rates", json_pack("[s]", tax));
-		json_t *sub = call(svc_subscription_create, &s, p, "subscription");
+		json_t *sub = clone_call(svc_subscription_create, &s, p, "subscription");
 		if (strcmp(json_string_value(json_object_get(sub, "status")), "active") != 0)
 			die("the template subscription is %s, not active",
 			    json_string_value(json_object_get(sub, "status")));
@@ -503,150 +285,14 @@ static void setup_templates(struct setup *out, const char *url, long n)
 		json_t *item = json_array_get(json_object_get(json_object_get(sub, "items"), "data"), 0);
 		if (json_integer_value(json_object_get(item, "current_period_end")) != T1)
 			die("the template's first period does not end on T1 (kind %d)", k);
-		copy_id(tp->subscription, sub);
+		clone_copy_id(tp->subscription, sub);
 		if (k & K_FAIL)
-			give_card(&s, tp->customer, "pm_card_chargeCustomerFail");
+			clone_give_card(&s, tp->customer, "pm_card_chargeCustomerFail");
 	}
 	store_close(db);
 }
 
-/* ---- the clones ---------------------------------------------------------- */
-
-/*
- * A set of template rows and the ids they carry: old[i] is replaced by ids[i]
- * in every text column of every row, ids[nold] is the invoice number (bound
- * whole to invoices.number: its length varies), and each row is inserted
- * with its table's statement.
- */
-struct tset {
-	struct trow rows[MAX_TEMPLATE];
-	int n;
-	char old[MAX_OLD][IDS_MAX];
-	char prefix[MAX_OLD][IDS_MAX]; /* of old[i]: a new id gets the same */
-	int nold;
-};
-
-static int tset_old(struct tset *t, const char *id)
-{
-	for (int i = 0; i < t->nold; i++)
-		if (strcmp(t->old[i], id) == 0)
-			return i;
-	if (t->nold >= MAX_OLD)
-		die("too many ids in a template");
-	snprintf(t->old[t->nold], IDS_MAX, "%s", id);
-	const char *us = strrchr(id, '_');
-	snprintf(t->prefix[t->nold], IDS_MAX, "%.*s", us ? (int)(us - id) : 0, id);
-	return t->nold++;
-}
-
-/* Adds row rowid of table; its "id" becomes one of the set's ids. */
-static void tset_add(struct tset *t, sqlite3 *db, const char *table, int64_t rowid)
-{
-	char arg[32];
-	if (t->n >= MAX_TEMPLATE)
-		die("too many rows in a template");
-	snprintf(arg, sizeof(arg), "%lld", (long long)rowid);
-	trow_load(&t->rows[t->n], db, table, "rowid = CAST(? AS INTEGER)", arg);
-	for (int i = 0; i < t->rows[t->n].ncols; i++)
-		if (strcmp(t->rows[t->n].cols[i].name, "id") == 0 &&
-		    sqlite3_value_type(t->rows[t->n].cols[i].value) == SQLITE_TEXT)
-			tset_old(t, (const char *)sqlite3_value_text(t->rows[t->n].cols[i].value));
-	t->n++;
-}
-
-/* Finds the ids in the rows and prepares their inserts on db. */
-static void tset_prepare(struct tset *t, sqlite3 *db)
-{
-	const char *old[MAX_OLD];
-	for (int i = 0; i < t->nold; i++)
-		old[i] = t->old[i];
-	for (int r = 0; r < t->n; r++) {
-		if (strcmp(t->rows[r].table, "invoices") == 0)
-			trow_col(&t->rows[r], "number")->override = t->nold;
-		trow_find_ids(&t->rows[r], old, t->nold);
-		trow_prepare_insert(&t->rows[r], db);
-	}
-}
-
-/* Fresh ids, of the same kinds, for the set's ids (buf: nold + 1 buffers). */
-static void tset_fresh(struct tset *t, char (*buf)[IDS_MAX + 32])
-{
-	for (int i = 0; i < t->nold; i++)
-		ids_new(buf[i], IDS_MAX, t->prefix[i]);
-}
-
-/* Inserts every row with ids[i] in place of old[i] (ids[nold]: the number). */
-static void tset_write(struct tset *t, sqlite3 *db, const char *const *ids)
-{
-	for (int r = 0; r < t->n; r++)
-		trow_insert(&t->rows[r], db, ids);
-}
-
-static void tset_free(struct tset *t)
-{
-	for (int r = 0; r < t->n; r++)
-		trow_free(&t->rows[r]);
-}
-
-/*
- * The tables a renewal or a template can have rows in: every table but
- * SQLite's own (events included: the floor writes them; generation leaves
- * them out itself).
- */
-static int data_tables(char (*names)[64], int max, sqlite3 *db)
-{
-	sqlite3_stmt *st = raw_prepare(db, "SELECT name FROM sqlite_master WHERE type = 'table'"
-				       " AND name NOT LIKE 'sqlite_%' ORDER BY rowid");
-	int n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW && n < max)
-		snprintf(names[n++], 64, "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return n;
-}
-
-/*
- * The rows that belong to one subscription: every row (of the tables, with
- * rowid in (from[i], to[i]]) that names its customer or itself, or names a
- * row that does (its item, invoice, line, payment method, payment intent,
- * charge, gateway attempt, ledger entries, events, ...), found to a fixed
- * point. Only rows with an id column add ids; the others (the gateway's
- * attempts) are found through the ids they name.
- */
-static void owned_rows(struct tset *t, sqlite3 *db, const char *customer, const char *sub,
-		       char (*tables)[64], int nt, const int64_t *from, const int64_t *to)
-{
-	tset_old(t, customer);
-	tset_old(t, sub);
-	for (bool grew = true; grew;) {
-		grew = false;
-		for (int i = 0; i < nt; i++) {
-			char sql[160];
-			snprintf(sql, sizeof(sql), "SELECT rowid, * FROM \"%s\" WHERE rowid > ?1"
-				 " AND rowid <= ?2", tables[i]);
-			sqlite3_stmt *q = raw_prepare(db, sql);
-			sqlite3_bind_int64(q, 1, from[i]);
-			sqlite3_bind_int64(q, 2, to[i]);
-			while (sqlite3_step(q) == SQLITE_ROW) {
-				int64_t rowid = sqlite3_column_int64(q, 0);
-				bool taken = false, names = false;
-				for (int r = 0; r < t->n && !taken; r++)
-					taken = strcmp(t->rows[r].table, tables[i]) == 0 &&
-						t->rows[r].rowid == rowid;
-				for (int c = 1; c < sqlite3_column_count(q) && !taken && !names; c++) {
-					const char *text = (const char *)sqlite3_column_text(q, c);
-					for (int k = 0; text && k < t->nold && !names; k++)
-						names = strstr(text, t->old[k]) != NULL;
-				}
-				if (!taken && names) {
-					tset_add(t, db, tables[i], rowid);
-					t->rows[t->n - 1].rowid = rowid;
-					grew = true;
-				}
-			}
-			sqlite3_finalize(q);
-		}
-	}
-}
+/* ---- the clones (bench/clone.h: the row cloner the crash test shares) ---- */
 
 /* Which template subscription i of the run is made from. */
 static int tmpl_of(const struct setup *st, long i)
@@ -657,15 +303,15 @@ static int tmpl_of(const struct setup *st, long i)
 static void generate(const char *path, const struct setup *st, long n)
 {
 	/* Not measured, and in a child: no durability, and a cache that holds the indexes. */
-	sqlite3 *db = raw_open(path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+	sqlite3 *db = clone_open(path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
 				     " PRAGMA cache_size=-1048576;");
-	static struct tset t[MAX_KINDS];
+	static struct clone_set t[MAX_KINDS];
 	static char tables[64][64];
 	int ntab = 0;
 	int64_t from[64], to[64];
 	/* Events are not cloned: they only append, and N copies would double the setup. */
 	char all[64][64];
-	int nall = data_tables(all, 64, db);
+	int nall = clone_data_tables(all, 64, db);
 	for (int i = 0; i < nall; i++)
 		if (strcmp(all[i], "events") != 0) {
 			snprintf(tables[ntab], 64, "%s", all[i]);
@@ -674,15 +320,15 @@ static void generate(const char *path, const struct setup *st, long n)
 		}
 	bool first[MAX_KINDS] = { false };
 	for (int j = 0; j < st->nt; j++) {
-		owned_rows(&t[j], db, st->t[j].customer, st->t[j].subscription, tables, ntab, from,
+		clone_owned_rows(&t[j], db, st->t[j].customer, st->t[j].subscription, tables, ntab, from,
 			   to);
-		tset_prepare(&t[j], db);
+		clone_set_prepare(&t[j], db);
 	}
-	static char buf[MAX_OLD + 1][IDS_MAX + 32];
-	const char *ids[MAX_OLD + 1];
-	for (int i = 0; i <= MAX_OLD; i++)
+	static char buf[CLONE_MAX_IDS + 1][IDS_MAX + 32];
+	const char *ids[CLONE_MAX_IDS + 1];
+	for (int i = 0; i <= CLONE_MAX_IDS; i++)
 		ids[i] = buf[i];
-	raw_exec(db, "BEGIN");
+	clone_exec(db, "BEGIN");
 	long number = st->nt; /* the templates' first invoices took RCR-0001 ... */
 	for (long i = 0; i < n; i++) {
 		int j = tmpl_of(st, i);
@@ -690,23 +336,23 @@ static void generate(const char *path, const struct setup *st, long n)
 			first[j] = true; /* the template itself */
 			continue;
 		}
-		struct tset *tj = &t[j];
+		struct clone_set *tj = &t[j];
 		snprintf(buf[tj->nold], sizeof(buf[tj->nold]), "RCR-%04ld", ++number);
-		tset_fresh(tj, buf);
-		tset_write(tj, db, ids);
+		clone_set_fresh(tj, buf);
+		clone_set_write(tj, db, ids);
 		if (i % GEN_TX == 0) {
-			raw_exec(db, "COMMIT");
-			raw_exec(db, "BEGIN");
+			clone_exec(db, "COMMIT");
+			clone_exec(db, "BEGIN");
 		}
 	}
 	char sql[256];
 	snprintf(sql, sizeof(sql), "UPDATE invoice_number_sequences SET next_number = %ld",
 		 number + 1);
-	raw_exec(db, sql);
-	raw_exec(db, "COMMIT");
+	clone_exec(db, sql);
+	clone_exec(db, "COMMIT");
 	for (int j = 0; j < st->nt; j++)
-		tset_free(&t[j]);
-	raw_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+		clone_set_free(&t[j]);
+	clone_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 	sqlite3_close(db);
 }
 
@@ -796,15 +442,15 @@ struct counts {
 
 static void count_rows(struct counts *c, const char *path)
 {
-	sqlite3 *db = raw_open(path, "PRAGMA query_only=1;");
-	sqlite3_stmt *st = raw_prepare(db, "SELECT name FROM sqlite_master WHERE type = 'table'"
+	sqlite3 *db = clone_open(path, "PRAGMA query_only=1;");
+	sqlite3_stmt *st = clone_prepare(db, "SELECT name FROM sqlite_master WHERE type = 'table'"
 					   " AND name NOT LIKE 'sqlite_%' ORDER BY name");
 	memset(c, 0, sizeof(*c));
 	while (sqlite3_step(st) == SQLITE_ROW && c->n < MAX_TABLES) {
 		char sql[160];
 		snprintf(c->table[c->n], sizeof(c->table[c->n]), "%s", sqlite3_column_text(st, 0));
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", c->table[c->n]);
-		c->rows[c->n] = raw_int(db, sql);
+		c->rows[c->n] = clone_int(db, sql);
 		/* tables without a rowid have no max; the floor copies only object tables */
 		snprintf(sql, sizeof(sql), "SELECT coalesce(max(rowid), 0) FROM \"%s\"",
 			 c->table[c->n]);
@@ -847,7 +493,7 @@ static int64_t counts_of(const struct counts *c, const char *table, bool max_row
 
 /* One template's renewal as the floor writes it. */
 struct floor_tmpl {
-	struct tset t;
+	struct clone_set t;
 	int sub_at, cus_at, inv_at;   /* where they are among t.old */
 	int64_t period_start, period_end;
 	char status[32];
@@ -864,7 +510,7 @@ static void floor_templates(struct floor_tmpl *ft, const struct floor_ctx *f, sq
 {
 	const struct setup *st = f->setup;
 	char tables[64][64];
-	int nt = data_tables(tables, 64, src);
+	int nt = clone_data_tables(tables, 64, src);
 	int64_t from[64], to[64];
 	for (int i = 0; i < nt; i++) {
 		from[i] = counts_of(f->before, tables[i], true);
@@ -875,18 +521,18 @@ static void floor_templates(struct floor_tmpl *ft, const struct floor_ctx *f, sq
 		per[tmpl_of(st, i)]++;
 	for (int j = 0; j < st->nt; j++) {
 		struct floor_tmpl *x = &ft[j];
-		owned_rows(&x->t, src, st->t[j].customer, st->t[j].subscription, tables, nt, from,
+		clone_owned_rows(&x->t, src, st->t[j].customer, st->t[j].subscription, tables, nt, from,
 			   to);
 		const char *inv = NULL;
 		for (int r = 0; r < x->t.n; r++)
 			if (strcmp(x->t.rows[r].table, "invoices") == 0)
-				inv = trow_text(&x->t.rows[r], "id");
+				inv = clone_row_text(&x->t.rows[r], "id");
 		if (!inv)
 			die("the floor found no renewal invoice of template %d", j);
-		x->cus_at = tset_old(&x->t, st->t[j].customer);
-		x->sub_at = tset_old(&x->t, st->t[j].subscription);
-		x->inv_at = tset_old(&x->t, inv);
-		sqlite3_stmt *q = raw_prepare(src, "SELECT current_period_start, current_period_end,"
+		x->cus_at = clone_set_old(&x->t, st->t[j].customer);
+		x->sub_at = clone_set_old(&x->t, st->t[j].subscription);
+		x->inv_at = clone_set_old(&x->t, inv);
+		sqlite3_stmt *q = clone_prepare(src, "SELECT current_period_start, current_period_end,"
 					      " status FROM subscriptions WHERE id = ?1");
 		sqlite3_bind_text(q, 1, st->t[j].subscription, -1, SQLITE_STATIC);
 		if (sqlite3_step(q) != SQLITE_ROW)
@@ -916,34 +562,34 @@ static void floor_run(void *vctx, void *vres)
 	const struct setup *st = f->setup;
 	static struct floor_tmpl ft[MAX_KINDS];
 	memset(r, 0, sizeof(*r));
-	sqlite3 *src = raw_open(f->run_path, "PRAGMA query_only=1;");
+	sqlite3 *src = clone_open(f->run_path, "PRAGMA query_only=1;");
 	floor_templates(ft, f, src);
 	sqlite3_close(src);
 
 	const char *pragmas = getenv("BENCH_FLOOR_PRAGMAS");
-	sqlite3 *db = raw_open(f->floor_path, pragmas && *pragmas ? pragmas : STORE_PRAGMAS);
+	sqlite3 *db = clone_open(f->floor_path, pragmas && *pragmas ? pragmas : STORE_PRAGMAS);
 	for (int j = 0; j < st->nt; j++)
-		tset_prepare(&ft[j].t, db);
+		clone_set_prepare(&ft[j].t, db);
 	char sql[512];
 	snprintf(sql, sizeof(sql), "SELECT id, customer FROM subscriptions WHERE test_clock IS NULL"
 		 " AND due_at IS NOT NULL AND due_at <= ?1 ORDER BY due_at LIMIT %d",
 		 SVC_RENEWAL_BATCH);
-	sqlite3_stmt *due = raw_prepare(db, sql);
-	sqlite3_stmt *upd = raw_prepare(db, "UPDATE subscriptions SET latest_invoice = ?4,"
+	sqlite3_stmt *due = clone_prepare(db, sql);
+	sqlite3_stmt *upd = clone_prepare(db, "UPDATE subscriptions SET latest_invoice = ?4,"
 					" current_period_start = ?5, current_period_end = ?6,"
 					" periods_billed = periods_billed + 1, due_at = ?6,"
 					" status = ?7 WHERE tenant_id = ?1 AND livemode = ?2"
 					" AND id = ?3");
-	sqlite3_stmt *num = raw_prepare(db, "INSERT INTO invoice_number_sequences (tenant_id,"
+	sqlite3_stmt *num = clone_prepare(db, "INSERT INTO invoice_number_sequences (tenant_id,"
 					" livemode, prefix, next_number) VALUES (?1, 0, 'RCR', 2)"
 					" ON CONFLICT (tenant_id, livemode, prefix) DO UPDATE SET"
 					" next_number = invoice_number_sequences.next_number + 1"
 					" RETURNING next_number - 1");
-	sqlite3_stmt *begin = raw_prepare(db, "BEGIN IMMEDIATE");
-	sqlite3_stmt *commit = raw_prepare(db, "COMMIT");
-	static char buf[MAX_OLD + 1][IDS_MAX + 32];
-	const char *ids[MAX_OLD + 1];
-	for (int i = 0; i <= MAX_OLD; i++)
+	sqlite3_stmt *begin = clone_prepare(db, "BEGIN IMMEDIATE");
+	sqlite3_stmt *commit = clone_prepare(db, "COMMIT");
+	static char buf[CLONE_MAX_IDS + 1][IDS_MAX + 32];
+	const char *ids[CLONE_MAX_IDS + 1];
+	for (int i = 0; i <= CLONE_MAX_IDS; i++)
 		ids[i] = buf[i];
 	struct { char sub[IDS_MAX], cus[IDS_MAX]; } *batch = malloc(sizeof(*batch) * SVC_RENEWAL_BATCH);
 
@@ -964,10 +610,10 @@ static void floor_run(void *vctx, void *vres)
 		sqlite3_reset(due);
 		if (nb == 0)
 			break;
-		raw_step_done(db, begin);
+		clone_step_done(db, begin);
 		for (int k = 0; k < nb; k++) {
 			struct floor_tmpl *x = &ft[tmpl_of(st, r->renewals)];
-			struct tset *t = &x->t;
+			struct clone_set *t = &x->t;
 			sqlite3_bind_text(num, 1, st->tenant, -1, SQLITE_STATIC);
 			if (sqlite3_step(num) != SQLITE_ROW)
 				die("number: %s", sqlite3_errmsg(db));
@@ -975,10 +621,10 @@ static void floor_run(void *vctx, void *vres)
 				 (long long)sqlite3_column_int64(num, 0));
 			sqlite3_reset(num);
 			/* fresh ids for the new rows, this renewal's subscription and customer */
-			tset_fresh(t, buf);
+			clone_set_fresh(t, buf);
 			snprintf(buf[x->sub_at], sizeof(buf[x->sub_at]), "%s", batch[k].sub);
 			snprintf(buf[x->cus_at], sizeof(buf[x->cus_at]), "%s", batch[k].cus);
-			tset_write(t, db, ids);
+			clone_set_write(t, db, ids);
 			r->rows += t->n;
 			sqlite3_bind_text(upd, 1, st->tenant, -1, SQLITE_STATIC);
 			sqlite3_bind_int(upd, 2, 0);
@@ -987,13 +633,13 @@ static void floor_run(void *vctx, void *vres)
 			sqlite3_bind_int64(upd, 5, x->period_start);
 			sqlite3_bind_int64(upd, 6, x->period_end);
 			sqlite3_bind_text(upd, 7, x->status, -1, SQLITE_STATIC);
-			raw_step_done(db, upd);
+			clone_step_done(db, upd);
 			if (sqlite3_changes(db) != 1)
 				die("floor: subscription %s not updated", batch[k].sub);
 			r->rows += 2; /* the subscription and the number counter */
 			r->renewals++;
 		}
-		raw_step_done(db, commit);
+		clone_step_done(db, commit);
 	}
 	r->wall = now_s() - w0;
 	r->cpu = cpu_s() - c0;
@@ -1001,7 +647,7 @@ static void floor_run(void *vctx, void *vres)
 	r->maxrss = maxrss_kib();
 	free(batch);
 	for (int j = 0; j < st->nt; j++)
-		tset_free(&ft[j].t);
+		clone_set_free(&ft[j].t);
 	sqlite3_finalize(due);
 	sqlite3_finalize(upd);
 	sqlite3_finalize(num);
@@ -1036,7 +682,7 @@ static void check(bool ok, const char *what, int64_t got, int64_t want)
 
 static int64_t q_int(sqlite3 *db, const char *sql, const char *tenant)
 {
-	sqlite3_stmt *st = raw_prepare(db, sql);
+	sqlite3_stmt *st = clone_prepare(db, sql);
 	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, T1);
 	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
@@ -1079,7 +725,7 @@ static void verify(const char *path, const char *url, const char *tenant, long n
 {
 	struct expect x = expected(n);
 	long paid = n - x.failing;
-	sqlite3 *db = raw_open(path, "PRAGMA query_only=1;");
+	sqlite3 *db = clone_open(path, "PRAGMA query_only=1;");
 	int64_t v;
 	v = q_int(db, "SELECT count(*) FROM invoices WHERE tenant_id = ?1 AND ?2 > 0 AND"
 		  " billing_reason = 'subscription_cycle'", tenant);
