@@ -26,6 +26,14 @@ struct api_call {
 	const char *id;       /* first ":id" of the route pattern */
 	const char *id2;      /* second one, for nested resources */
 	int status;           /* HTTP status of a success; 200 unless the handler says */
+	/*
+	 * A GET that answers a file instead of JSON (a CSV export) sets raw
+	 * (malloc'd text, taken over by the server), its Content-Type and the
+	 * file name it is downloaded as.
+	 */
+	char *raw;
+	const char *raw_type;
+	char raw_filename[128];
 };
 
 typedef int (*api_handler)(json_t **out, struct api_call *c, struct recur_err *e);
@@ -63,6 +71,7 @@ extern const struct api_route api_credit_note_routes[];
 extern const struct api_route api_subscription_schedule_routes[];
 extern const struct api_route api_plan_family_routes[];
 extern const struct api_route api_webhook_routes[];
+extern const struct api_route api_import_routes[];
 extern const struct api_route api_audit_log_routes[];
 
 /*
@@ -86,6 +95,16 @@ int api_audit_begin(struct api_audit *a, struct api_call *c, const char *pattern
 int api_audit_record(const struct api_audit *a, struct api_call *c, const char *pattern,
 		     const char *key_id, int status, const json_t *out, struct recur_err *e);
 void api_audit_free(struct api_audit *a);
+
+/*
+ * Decodes a multipart/form-data body (RFC 7578) with libmicrohttpd's post
+ * processor into a new parameter tree: every part a string parameter, the
+ * part named "file" with its filename as "filename" unless one is given.
+ * Every part must be valid UTF-8 text.
+ */
+struct MHD_Connection;
+int api_multipart_decode(json_t **out, struct MHD_Connection *mc, const char *body, size_t len,
+			 struct recur_err *e);
 
 /*
  * Finds the route for method and path. Returns it and fills ids, or NULL with

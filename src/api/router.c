@@ -11,6 +11,7 @@ static const struct api_route *const tables[] = {
 	api_ledger_routes, api_bank_routes, api_settings_routes, api_email_routes,
 	api_payment_method_routes, api_payment_intent_routes, api_charge_routes, api_refund_routes,
 	api_credit_note_routes, api_plan_family_routes, api_audit_log_routes, api_webhook_routes,
+	api_import_routes,
 };
 
 /* Matches pattern against path segment by segment; ":x" takes one non-empty segment. */

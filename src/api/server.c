@@ -52,6 +52,7 @@ static struct store *worker_store(struct recur_err *e)
 /* State of one request across libmicrohttpd's calls. */
 struct conn {
 	struct buf body;
+	size_t limit;  /* the largest body this path takes */
 	int too_big;
 	int started;   /* the first access-handler call has been seen */
 	char *query;   /* raw query string (still percent-encoded), malloc'd, or NULL */
@@ -60,7 +61,9 @@ struct conn {
 
 struct response {
 	int status;
-	char *body; /* malloc'd JSON */
+	char *body; /* malloc'd JSON, or the raw text of a file */
+	const char *ctype; /* NULL: application/json */
+	char filename[128]; /* a file's download name, or "" */
 	int replayed;
 	int unaudited; /* a POST or DELETE that changed nothing: no audit entry */
 };
@@ -201,7 +204,7 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 
 	if (c->too_big) {
 		err_set(&e, RECUR_ETOOBIG, 413, "invalid_request_error", "request_too_large", NULL,
-			"The request body exceeds the limit of %d bytes", API_MAX_BODY);
+			"The request body exceeds the limit of %zu bytes", c->limit);
 		goto fail;
 	}
 	struct store *db = worker_store(&e);
@@ -236,6 +239,20 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 			err_internal(&e, "out of memory");
 			goto fail;
 		}
+	} else if (c->body.len && ctype && strncasecmp(ctype, "text/csv", 8) == 0) {
+		/* An import's file as the whole body; the other parameters in the query. */
+		if (form_utf8_prefix(c->body.data, c->body.len) != c->body.len) {
+			err_invalid(&e, "file", "The CSV body is not valid UTF-8");
+			goto fail;
+		}
+		tree = json_pack("{s:s%}", "file", c->body.data, c->body.len);
+		if (!tree) {
+			err_internal(&e, "out of memory");
+			goto fail;
+		}
+	} else if (c->body.len && ctype && strncasecmp(ctype, "multipart/form-data", 19) == 0) {
+		if (api_multipart_decode(&tree, mc, c->body.data, c->body.len, &e) < 0)
+			goto fail;
 	} else {
 		tree = json_object();
 		if (c->body.len && form_decode(tree, c->body.data, c->body.len, &e) < 0)
@@ -357,7 +374,13 @@ static void handle(struct MHD_Connection *mc, const char *method, const char *ur
 	if (expand && api_expand(out, &call, &e) < 0)
 		goto fail;
 	r->status = call.status;
-	r->body = render(out);
+	if (call.raw) {
+		r->body = call.raw;
+		r->ctype = call.raw_type;
+		snprintf(r->filename, sizeof(r->filename), "%s", call.raw_filename);
+	} else {
+		r->body = render(out);
+	}
 	goto done;
 fail:
 	error_response(r, &e);
@@ -384,7 +407,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	if (!c)
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
-	buf_init(&c->body, API_MAX_BODY);
+	c->limit = strncmp(uri, "/v1/imports", 11) == 0 ? API_MAX_IMPORT_BODY : API_MAX_BODY;
+	buf_init(&c->body, c->limit);
 	const char *q = strchr(uri, '?');
 	if (q && q[1] && !(c->query = strdup(q + 1))) {
 		free(c);
@@ -404,7 +428,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 		return MHD_NO; /* on_uri could not allocate: drop the connection */
 	if (!c->started) {
 		const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY)
+		if (cl && strtoull(cl, NULL, 10) > c->limit)
 			c->too_big = 1;
 		c->started = 1;
 		return MHD_YES;
@@ -423,7 +447,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		r.body ? strlen(r.body) : 0, r.body, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(resp, "Content-Type", "application/json");
+	MHD_add_response_header(resp, "Content-Type", r.ctype ? r.ctype : "application/json");
+	if (r.filename[0]) {
+		char disp[200];
+		snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", r.filename);
+		MHD_add_response_header(resp, "Content-Disposition", disp);
+	}
 	MHD_add_response_header(resp, "Request-Id", request_id);
 	MHD_add_response_header(resp, "Stripe-Version", API_VERSION);
 	const char *ikey = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Idempotency-Key");

@@ -10,6 +10,10 @@
 #include "core/err.h"
 
 #define API_MAX_BODY (1024 * 1024) /* 1 MiB, api.md: larger bodies get 413 */
+/* POST /v1/imports takes a file: 64 MiB (docs/import.md; the CLI streams any size) */
+#define API_MAX_IMPORT_BODY (64 * 1024 * 1024)
+/* An uploaded import of at most this many bytes runs inside its request. */
+#define API_IMPORT_INLINE_MAX (1024 * 1024)
 
 struct api_server_opts {
 	const char *db_url;

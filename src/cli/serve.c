@@ -1,5 +1,6 @@
 #include "api/server.h"
 #include "cli/cli.h"
+#include "jobs/importer.h"
 #include "jobs/mailer.h"
 #include "jobs/scheduler.h"
 #include "jobs/webhooks.h"
@@ -87,6 +88,7 @@ int cli_serve(int argc, char **argv)
 	struct scheduler *sched = NULL;
 	struct mailer *mail = NULL;
 	struct webhooks *hooks = NULL;
+	struct importer *imports = NULL;
 	const char *backoff = getenv("RECUR_WEBHOOK_BACKOFF_MS");
 	const char *window = getenv("RECUR_WEBHOOK_RETRY_WINDOW");
 	struct webhooks_opts wo = {
@@ -98,10 +100,11 @@ int cli_serve(int argc, char **argv)
 	svc_webhook_set_allow_private(allow_private);
 	if (mailer_start_configured(&mail, db, smtp, mail_from, &e) < 0 ||
 	    scheduler_start(&sched, db, &e) < 0 || webhooks_start(&hooks, &wo, &e) < 0 ||
-	    api_server_run(&o, &e) < 0) {
+	    importer_start(&imports, db, &e) < 0 || api_server_run(&o, &e) < 0) {
 		fprintf(stderr, "recur: %s\n", e.message);
 		status = 1;
 	}
+	importer_stop(imports);
 	webhooks_stop(hooks);
 	scheduler_stop(sched);
 	mailer_stop(mail);

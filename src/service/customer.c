@@ -31,6 +31,7 @@ static const struct store_col cols[] = {
 	{ "default_source", COL_TEXT, 0 },
 	{ "test_clock", COL_TEXT, 0 },
 	{ "metadata", COL_JSON, 0 },
+	{ "external_id", COL_TEXT, 0 }, /* the old system's key (imports, docs/import.md) */
 };
 
 const struct store_table svc_customers_table = {
@@ -210,8 +211,43 @@ done:
 }
 
 static const char *const text_fields[] = { "name", "email", "phone", "description",
-					   "invoice_prefix", NULL };
-static const size_t text_limits[] = { 256, 512, 20, 350, 12 };
+					   "invoice_prefix", "external_id", NULL };
+static const size_t text_limits[] = { 256, 512, 20, 350, 12, 255 };
+
+/* An external_id belongs to one customer of the tenant and mode (migration 020). */
+static int external_id_check(struct svc *s, const json_t *c, struct recur_err *e)
+{
+	const char *ext = json_string_value(json_object_get(c, "external_id"));
+	const char *self = json_string_value(json_object_get(c, "id"));
+	char other[IDS_MAX];
+	int rc;
+	if (!ext)
+		return 0;
+	if ((rc = svc_customer_by_external_id(other, sizeof(other), s, ext, e)) < 0)
+		return rc;
+	if (rc > 0 && strcmp(other, self) != 0)
+		return err_invalid(e, "external_id", "The customer %s already has the external_id"
+				   " '%s'", other, ext);
+	return 0;
+}
+
+int svc_customer_by_external_id(char *id, size_t cap, struct svc *s, const char *ext,
+				struct recur_err *e)
+{
+	struct store_filter f = { .col = "external_id", .op = "=", .val = SV_TEXT(ext) };
+	struct store_page pg = { .limit = 1 };
+	json_t *rows = NULL;
+	bool more = false;
+	int rc = store_obj_list(&rows, &more, s->db, &svc_customers_table, &s->scope, &f, 1, &pg, e);
+	if (rc < 0)
+		return rc;
+	json_t *c = json_array_get(rows, 0);
+	rc = c ? 1 : 0;
+	if (c)
+		snprintf(id, cap, "%s", json_string_value(json_object_get(c, "id")));
+	json_decref(rows);
+	return rc;
+}
 
 /*
  * Applies the parameters shared by create and update onto c. Fields absent from
@@ -230,6 +266,8 @@ static int apply(json_t *c, const json_t *p, struct svc *s, struct recur_err *e)
 	const char *email = json_string_value(json_object_get(c, "email"));
 	if (email && (!strchr(email, '@') || strchr(email, ' ')))
 		return err_invalid(e, "email", "Invalid email address: %s", email);
+	if ((rc = external_id_check(s, c, e)) < 0)
+		return rc;
 	const char *prefix = json_string_value(json_object_get(c, "invoice_prefix"));
 	if (prefix) {
 		if (strlen(prefix) < 3)
@@ -346,7 +384,7 @@ static int default_method_check(struct svc *s, const char *id, const json_t *bef
 }
 
 static const char *const create_params[] = {
-	"address", "balance", "currency", "description", "email", "invoice_prefix",
+	"address", "balance", "currency", "description", "email", "external_id", "invoice_prefix",
 	"invoice_settings", "metadata", "name", "next_invoice_sequence", "phone",
 	"preferred_locales", "shipping", "tax_exempt", "tax_id_data", "test_clock", NULL
 };
@@ -438,7 +476,7 @@ int svc_customer_retrieve(json_t **out, struct svc *s, const char *id, struct re
 }
 
 static const char *const update_params[] = {
-	"address", "balance", "currency", "description", "email", "invoice_prefix",
+	"address", "balance", "currency", "description", "email", "external_id", "invoice_prefix",
 	"invoice_settings", "metadata", "name", "next_invoice_sequence", "phone",
 	"preferred_locales", "shipping", "tax_exempt", NULL
 };
@@ -499,16 +537,18 @@ done:
 	return rc;
 }
 
-static const char *const list_params[] = { SVC_LIST_PARAMS, "email", "test_clock", NULL };
+static const char *const list_params[] = { SVC_LIST_PARAMS, "email", "external_id", "test_clock",
+					   NULL };
 
 int svc_customer_list(json_t **out, struct svc *s, const json_t *p, struct recur_err *e)
 {
 	struct svc_list l;
-	const char *email = NULL, *clock = NULL;
+	const char *email = NULL, *clock = NULL, *ext = NULL;
 	int rc;
 	if ((rc = params_only(p, list_params, e)) < 0 || (rc = svc_list_params(&l, p, e)) < 0)
 		return rc;
-	if ((rc = params_string(&email, p, "email", 512, e)) < 0 ||
+	if ((rc = params_string(&ext, p, "external_id", 255, e)) < 0 ||
+	    (rc = params_string(&email, p, "email", 512, e)) < 0 ||
 	    (rc = params_string(&clock, p, "test_clock", 64, e)) < 0)
 		return rc;
 	/* An empty filter value means "no filter", as elsewhere in the API. */
@@ -516,6 +556,8 @@ int svc_customer_list(json_t **out, struct svc *s, const json_t *p, struct recur
 		svc_list_filter(&l, "email", "=", SV_TEXT(email));
 	if (clock && *clock)
 		svc_list_filter(&l, "test_clock", "=", SV_TEXT(clock));
+	if (ext && *ext)
+		svc_list_filter(&l, "external_id", "=", SV_TEXT(ext));
 	return svc_list(out, s, &svc_customers_table, &l, "/v1/customers", e);
 }
 

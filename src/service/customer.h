@@ -18,6 +18,12 @@ int svc_customer_update(json_t **out, struct svc *s, const char *id, const json_
 int svc_customer_delete(json_t **out, struct svc *s, const char *id, struct recur_err *e);
 int svc_customer_list(json_t **out, struct svc *s, const json_t *p, struct recur_err *e);
 /* Stripe's search query language, the subset: field:'value' [AND ...] on email, name, phone. */
+/*
+ * The customer (not deleted) whose external_id is ext: copies its id into id
+ * and returns 1, or returns 0 when there is none.
+ */
+int svc_customer_by_external_id(char *id, size_t cap, struct svc *s, const char *ext,
+				struct recur_err *e);
 int svc_customer_search(json_t **out, struct svc *s, const json_t *p, struct recur_err *e);
 
 #endif

@@ -48,6 +48,8 @@ int svc_event(struct svc *s, const char *type, const json_t *obj, const json_t *
 {
 	char id[IDS_MAX];
 	int64_t webhooks = 0;
+	if (s->quiet)
+		return 0;
 	ids_new(id, sizeof(id), "evt");
 	/* its deliveries in the same transaction (webhook.h): written together or not at all */
 	int rc = svc_webhook_enqueue(&webhooks, s, id, type, e);

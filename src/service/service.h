@@ -45,7 +45,15 @@ struct svc {
 	 * attempted, collection.h).
 	 */
 	bool dry_run;
+	/*
+	 * svc_event writes nothing (and so no webhook delivery or mail follows):
+	 * an import with emit_events=false (docs/import.md).
+	 */
+	bool quiet;
 };
+
+/* What an upsert did (imports: a row that names an existing object updates it). */
+enum svc_outcome { SVC_CREATED, SVC_UPDATED, SVC_UNCHANGED };
 
 /* Opens the use case's transaction. */
 int svc_begin(struct svc *s, struct recur_err *e);

@@ -51,6 +51,7 @@ static const struct store_col sub_cols[] = {
 	{ "test_clock", COL_TEXT, 0 },
 	{ "schedule", COL_TEXT, 0 },
 	{ "metadata", COL_JSON, 0 },
+	{ "external_id", COL_TEXT, 0 }, /* the old system's key (imports, docs/import.md) */
 	/* bookkeeping, removed by sub_render */
 	{ "schedule_due_at", COL_INT, 0 },
 	{ "plan_interval", COL_TEXT, 0 },
@@ -466,13 +467,6 @@ done:
 
 /* ---- create ---- */
 
-struct item_in {
-	json_t *price;       /* loaded price object */
-	int64_t quantity;
-	json_t *tax_rates;   /* array of ids, validated */
-	json_t *metadata;
-};
-
 int sub_check_tax_rates(json_t **out, struct svc *s, const json_t *p, const char *key,
 			struct recur_err *e)
 {
@@ -508,7 +502,7 @@ int sub_check_tax_rates(json_t **out, struct svc *s, const json_t *p, const char
 	return 1;
 }
 
-static void items_free(struct item_in *items, size_t n)
+void sub_items_free(struct sub_item_in *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		json_decref(items[i].price);
@@ -518,7 +512,7 @@ static void items_free(struct item_in *items, size_t n)
 }
 
 /* Reads one items[i] entry of create. */
-static int item_param(struct item_in *out, struct svc *s, const json_t *it, struct recur_err *e)
+static int item_param(struct sub_item_in *out, struct svc *s, const json_t *it, struct recur_err *e)
 {
 	static const char *const keys[] = { "price", "quantity", "tax_rates", "metadata", NULL };
 	const char *price = NULL;
@@ -554,8 +548,8 @@ static int item_param(struct item_in *out, struct svc *s, const json_t *it, stru
 	return 0;
 }
 
-static int items_param(struct item_in *items, size_t *n, struct svc *s, const json_t *p,
-		       struct recur_err *e)
+int sub_items_param(struct sub_item_in *items, size_t *n, struct svc *s, const json_t *p,
+		    struct recur_err *e)
 {
 	const json_t *arr = NULL;
 	int rc = params_array(&arr, p, "items", e);
@@ -697,7 +691,7 @@ static const char *const create_params[] = {
 
 int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct recur_err *e)
 {
-	struct item_in items[SUB_MAX_ITEMS];
+	struct sub_item_in items[SUB_MAX_ITEMS];
 	size_t nitems = 0;
 	json_t *customer = NULL, *row = NULL, *default_rates = NULL, *metadata = NULL;
 	json_t *anchor_config = NULL, *discounts = NULL, *trial_settings = NULL;
@@ -723,7 +717,7 @@ int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct
 		snprintf(e->param, sizeof(e->param), "customer");
 		goto done;
 	}
-	if ((rc = items_param(items, &nitems, s, p, e)) < 0)
+	if ((rc = sub_items_param(items, &nitems, s, p, e)) < 0)
 		goto done;
 	if ((rc = params_enum(&collection, p, "collection_method", collection_methods, e)) < 0 ||
 	    (rc = has_days = params_int(&days_until_due, p, "days_until_due", 0, 730, e)) < 0 ||
@@ -942,7 +936,7 @@ done:
 		json_decref(*out);
 		*out = NULL;
 	}
-	items_free(items, nitems);
+	sub_items_free(items, nitems);
 	json_decref(item_rows);
 	json_decref(customer);
 	json_decref(row);

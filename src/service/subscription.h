@@ -36,6 +36,20 @@ int svc_subscription_list(json_t **out, struct svc *s, const json_t *p, struct r
  * POST /v1/invoices/create_preview: the invoice that customer or subscription
  * would get next, with subscription_details applied, writing nothing.
  */
+/*
+ * A subscription brought over from another system (subscription_import.c,
+ * docs/import.md): p holds customer (an id), items[] (price ids and
+ * quantities), current_period_end (the next billing date, in the future),
+ * and optionally id (update that subscription), external_id, status (active
+ * | trialing), current_period_start, trial_end, coupon, collection_method,
+ * days_until_due, cancel_at_period_end, metadata. Bills nothing now.
+ */
+int svc_subscription_import(json_t **out, enum svc_outcome *outcome, struct svc *s,
+			    const json_t *p, struct recur_err *e);
+/* The subscription whose external_id is ext: its id into id and 1, or 0. */
+int svc_subscription_by_external_id(char *id, size_t cap, struct svc *s, const char *ext,
+				    struct recur_err *e);
+
 int svc_subscription_preview(json_t **out, struct svc *s, const json_t *p, struct recur_err *e);
 
 /*

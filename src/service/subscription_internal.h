@@ -37,6 +37,23 @@ struct sub_lines {
 	struct sub_line lines[SUB_MAX_ITEMS * 2];
 };
 
+/* One entry of items[] as create reads it (sub_items_param). */
+struct sub_item_in {
+	json_t *price;       /* loaded price object */
+	int64_t quantity;
+	json_t *tax_rates;   /* array of ids, validated */
+	json_t *metadata;
+};
+
+/*
+ * Reads p's items[] (at least one, at most SUB_MAX_ITEMS, active recurring
+ * prices of one currency and interval, no price twice) into items; *n tells
+ * how many were filled, also on error, for sub_items_free.
+ */
+int sub_items_param(struct sub_item_in *items, size_t *n, struct svc *s, const json_t *p,
+		    struct recur_err *e);
+void sub_items_free(struct sub_item_in *items, size_t n);
+
 int sub_get(json_t **out, struct svc *s, const char *id, struct recur_err *e);
 /* The live items of a subscription, oldest first (new reference). */
 int sub_load_items(json_t **out, struct svc *s, const char *sub, struct recur_err *e);
@@ -216,6 +233,13 @@ int sub_items_net(int64_t *out, struct svc *s, const json_t *row, const json_t *
  * (upcoming_ ids, il_tmp_ lines, no number), subscription_preview.c.
  */
 void sub_mark_upcoming(json_t *inv);
+
+/*
+ * The invoice row's next renewal would make, with the customer's pending
+ * items, assembled and rendered without writing anything (create_preview's,
+ * subscription_preview.c). *out is a new reference.
+ */
+int sub_next_renewal(json_t **out, struct svc *s, const json_t *row, struct recur_err *e);
 
 /*
  * A subscription schedule's phase change as due work (subscription_schedule_run.c):
