@@ -108,14 +108,8 @@ int cli_bank(int argc, char **argv)
 	}
 	if (!(db = cli_open_db(db_url)))
 		goto done;
-	struct store_val tp[] = { SV_TEXT(tenant) };
-	int64_t n = 0;
-	bool found = false;
-	if (store_query_int(&n, &found, db, "SELECT count(*) FROM tenants WHERE id = $1", tp, 1,
-			    &e) < 0 || !found || n == 0) {
-		fprintf(stderr, "recur: %s\n", e.message[0] ? e.message : "no such tenant");
+	if (cli_check_tenant(db, tenant) < 0)
 		goto done;
-	}
 	p = json_pack("{s:s%}", "file", text, len);
 	struct svc s = {
 		.db = db,

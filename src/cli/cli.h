@@ -17,10 +17,14 @@ int cli_migrate(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_bank(int argc, char **argv);
 int cli_webhooks(int argc, char **argv);
+int cli_import(int argc, char **argv);
+int cli_export(int argc, char **argv);
 
 /* RECUR_DB, or the default. */
 const char *cli_default_db(void);
 /* Opens the database and applies pending migrations; prints the error and returns NULL on failure. */
 struct store *cli_open_db(const char *url);
+/* 0 when tenant exists in db; otherwise says so on stderr and returns -1. */
+int cli_check_tenant(struct store *db, const char *tenant);
 
 #endif

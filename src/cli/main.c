@@ -19,6 +19,8 @@ static const char usage[] =
 	"  verify    prove the ledger balances (recur verify [--db URL] [--tenant ID])\n"
 	"  bank      import a camt.054 bank file (recur bank import FILE --tenant ID)\n"
 	"  webhooks  send an event's webhooks again (recur webhooks replay EVT_ID)\n"
+	"  import    import a CSV file (recur import TYPE FILE --tenant ID; template TYPE)\n"
+	"  export    export a type as CSV (recur export TYPE --tenant ID)\n"
 	"  version   print the version\n"
 	"  help      print this help\n"
 	"\n"
@@ -50,6 +52,10 @@ int main(int argc, char **argv)
 		return cli_bank(argc - 1, argv + 1);
 	if (strcmp(cmd, "webhooks") == 0)
 		return cli_webhooks(argc - 1, argv + 1);
+	if (strcmp(cmd, "import") == 0)
+		return cli_import(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return cli_export(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("recur %s\n", RECUR_VERSION);
 		return 0;

@@ -19,6 +19,7 @@
 #include "service/subscription_internal.h"
 #include "service/test_clock.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -296,6 +297,18 @@ static int sync_items(bool *changed, struct svc *s, const char *sub, const struc
 	return rc;
 }
 
+/* Whether a and b differ in anything but due_at, which saving recomputes from the rest. */
+static bool same_fields(const json_t *a, const json_t *b)
+{
+	json_t *x = json_copy((json_t *)(uintptr_t)a), *y = json_copy((json_t *)(uintptr_t)b);
+	json_object_del(x, "due_at");
+	json_object_del(y, "due_at");
+	bool same = json_equal(x, y);
+	json_decref(x);
+	json_decref(y);
+	return same;
+}
+
 static int update(json_t **out, bool *changed, struct svc *s, struct import_in *in,
 		  const char *id, struct recur_err *e)
 {
@@ -348,7 +361,7 @@ static int update(json_t **out, bool *changed, struct svc *s, struct import_in *
 		}
 	}
 	sub_set_due(row);
-	*changed = items_changed || !json_equal(row, before);
+	*changed = items_changed || !same_fields(row, before);
 	if (*changed && (rc = sub_save_full(s, row, before, items_changed ? before_items : NULL,
 					    "customer.subscription.updated", NULL, e)) < 0)
 		goto done;
