@@ -60,7 +60,7 @@ CREATE TABLE import_chunks (
   livemode INTEGER NOT NULL,
   import TEXT NOT NULL,
   n BIGINT NOT NULL,
-  data BLOB NOT NULL,
+  data TEXT NOT NULL,
   PRIMARY KEY (import, n)
 );
 
