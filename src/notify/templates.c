@@ -105,7 +105,9 @@ static const struct template templates[NOTIFY_KIND_COUNT][4] = {
 		[LOCALE_SV] = { "Ditt abonnemang förnyas {date}",
 			"Hej {name},\n\nDitt abonnemang förnyas {date} för {amount}.\n" },
 		[LOCALE_DA] = { "Dit abonnement fornyes {date}",
-			"Hej {name},\n\nDit abonnement fornyes {date} for {amount}.\n" },
+			/* "1.250,00 kr." ends in a period of its own: the amount does not end the sentence. */
+			"Hej {name},\n\nDit abonnement fornyes {date}, og der opkræves {amount} for den"
+			" næste periode.\n" },
 	},
 	[NOTIFY_SUBSCRIPTION_CANCELED] = {
 		[LOCALE_EN] = { "Your subscription has been canceled",

@@ -20,7 +20,7 @@
 /* A step may not loop forever on bad data: no subscription renews this often. */
 #define MAX_STEPS_PER_RUN 100000
 
-static bool has_payment_method(struct svc *s, const json_t *row)
+bool sub_has_payment_method(struct svc *s, const json_t *row)
 {
 	json_t *customer = NULL;
 	struct recur_err ignored;
@@ -116,13 +116,18 @@ static int step(struct svc *s, json_t *row, const json_t *before, int64_t t, str
 	/* Three days before a trial ends, Stripe's trial_will_end. */
 	if (sub_trial_notice_by(row, t))
 		return sub_trial_notice(s, row, before, e);
+	/* The tenant's invoice_upcoming_days before a renewal, Stripe's invoice.upcoming. */
+	bool upcoming = false;
+	int rc = sub_upcoming_by(&upcoming, s, row, t, e);
+	if (rc < 0 || upcoming)
+		return rc < 0 ? rc : sub_upcoming_notice(s, row, before, e);
 	if (strcmp(status, "incomplete") == 0 && t < cpe &&
 	    t >= json_integer_value(json_object_get(row, "created")) + SUB_INCOMPLETE_TTL) {
 		/* Stripe voids the unpaid first invoice when the subscription expires. */
 		const char *latest = json_string_value(json_object_get(row, "latest_invoice"));
 		if (latest) {
 			json_t *inv = NULL, *none = json_object();
-			int rc = svc_invoice_retrieve(&inv, s, latest, e);
+			rc = svc_invoice_retrieve(&inv, s, latest, e);
 			if (rc == 0 && strcmp(json_string_value(json_object_get(inv, "status")), "open") == 0) {
 				json_decref(inv);
 				inv = NULL;
@@ -154,8 +159,20 @@ static int step(struct svc *s, json_t *row, const json_t *before, int64_t t, str
 	/* Nothing else is due while paused: its scheduled resume has come. */
 	if (strcmp(status, "paused") == 0)
 		return sub_resume_due(s, row, before, t, e);
-	if (t < cpe)
+	if (t < cpe) {
+		/*
+		 * Due early for an invoice.upcoming that the tenant's setting, changed
+		 * since, no longer wants then: saving recomputes due_at.
+		 */
+		json_t *fresh = json_deep_copy(row);
+		sub_set_due(fresh);
+		rc = sub_upcoming_set_due(s, fresh, e);
+		bool stale = json_integer_value(json_object_get(fresh, "due_at")) > t;
+		json_decref(fresh);
+		if (rc < 0 || stale)
+			return rc < 0 ? rc : sub_save(s, row, before, NULL, e);
 		return err_internal(e, "subscription due at %lld before its period ends", (long long)t);
+	}
 	if (json_is_true(json_object_get(row, "cancel_at_period_end")))
 		return sub_end(s, row, before, cpe, false, false, "cancellation_requested", e);
 	if (strcmp(status, "trialing") == 0) {
@@ -166,7 +183,7 @@ static int step(struct svc *s, json_t *row, const json_t *before, int64_t t, str
 		const char *behavior = json_string_value(json_object_get(
 			json_object_get(json_object_get(row, "trial_settings"), "end_behavior"),
 			"missing_payment_method"));
-		if (behavior && !has_payment_method(s, row)) {
+		if (behavior && !sub_has_payment_method(s, row)) {
 			if (strcmp(behavior, "cancel") == 0)
 				return sub_end(s, row, before, cpe, false, false,
 					       "cancellation_requested", e);
@@ -178,7 +195,7 @@ static int step(struct svc *s, json_t *row, const json_t *before, int64_t t, str
 		json_object_set_new(row, "status", json_string("active"));
 	}
 	json_t *items = NULL;
-	int rc = renew(s, row, cpe, &items, e);
+	rc = renew(s, row, cpe, &items, e);
 	if (rc >= 0)
 		rc = sub_save_items(s, row, before, "customer.subscription.updated", items, e);
 	json_decref(items);

@@ -64,6 +64,7 @@ static const struct store_col sub_cols[] = {
 	{ "paid_through", COL_INT, 0 },
 	{ "cancel_at_proration", COL_TEXT, 0 },
 	{ "trial_will_end_sent", COL_INT, 0 },
+	{ "invoice_upcoming_sent", COL_INT, 0 },
 };
 
 const struct store_table svc_subscriptions_table = {
@@ -89,7 +90,8 @@ static const char *const bookkeeping[] = { "plan_interval", "plan_interval_count
 					   "current_period_start", "current_period_end",
 					   "periods_billed", "due_at", "schedule_due_at",
 					   "pause_resumes_at", "paid_through", "cancel_at_proration",
-					   "trial_will_end_sent", NULL };
+					   "trial_will_end_sent",
+					   "invoice_upcoming_sent", NULL };
 
 /* Replaces an array of ids with the objects they name (Stripe embeds tax rates). */
 static int embed_tax_rates(json_t *obj, const char *field, struct svc *s, struct recur_err *e)
@@ -439,7 +441,8 @@ int sub_save_full(struct svc *s, json_t *row, const json_t *before, const json_t
 	json_t *pub = NULL, *prev_pub = NULL, *prev = NULL, *items = NULL;
 	int rc;
 	sub_set_due(row);
-	if ((rc = store_obj_update(s->db, &svc_subscriptions_table, &s->scope, row, e)) < 0)
+	if ((rc = sub_upcoming_set_due(s, row, e)) < 0 ||
+	    (rc = store_obj_update(s->db, &svc_subscriptions_table, &s->scope, row, e)) < 0)
 		return rc;
 	if (!type)
 		return 0;
@@ -857,7 +860,8 @@ int svc_subscription_create(json_t **out, struct svc *s, const json_t *p, struct
 	if (strcmp(pay_behavior, "default_incomplete") == 0 && !trial.trialing)
 		json_object_set_new(row, "status", json_string("incomplete"));
 	sub_set_due(row);
-	if ((rc = store_obj_insert(s->db, &svc_subscriptions_table, &s->scope, row, e)) < 0)
+	if ((rc = sub_upcoming_set_due(s, row, e)) < 0 ||
+	    (rc = store_obj_insert(s->db, &svc_subscriptions_table, &s->scope, row, e)) < 0)
 		goto done;
 	item_rows = json_array();
 	for (size_t i = 0; i < nitems; i++) {

@@ -210,6 +210,21 @@ bool sub_trial_notice_by(const json_t *row, int64_t t);
 int sub_trial_notice(struct svc *s, json_t *row, const json_t *before, struct recur_err *e);
 
 /*
+ * invoice.upcoming (subscription_upcoming.c), due the tenant's
+ * invoice_upcoming_days before a period ends. sub_upcoming_set_due lowers
+ * row's due_at (set by sub_set_due) to the notice when one is owed, reading
+ * the setting only then; sub_upcoming_by: the notice has come by t;
+ * sub_upcoming_notice then records it and appends the event in the step's
+ * transaction.
+ */
+int sub_upcoming_set_due(struct svc *s, json_t *row, struct recur_err *e);
+int sub_upcoming_by(bool *out, struct svc *s, const json_t *row, int64_t t, struct recur_err *e);
+int sub_upcoming_notice(struct svc *s, json_t *row, const json_t *before, struct recur_err *e);
+
+/* Whether row or its customer has a default payment method (renewal.c). */
+bool sub_has_payment_method(struct svc *s, const json_t *row);
+
+/*
  * svc_subscription_update with what a plan migration (migration.c) changes:
  * credit_unused false credits nothing for the unused time of the items
  * replaced (Stripe's update always credits it). Its own transaction, nested

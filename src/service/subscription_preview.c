@@ -16,7 +16,7 @@
 #include <string.h>
 
 /* The next renewal of row, with the customer's pending items (what "upcoming" means). */
-static int next_renewal(json_t **out, struct svc *s, const json_t *row, struct recur_err *e)
+int sub_next_renewal(json_t **out, struct svc *s, const json_t *row, struct recur_err *e)
 {
 	struct billing_interval iv;
 	json_t *items = NULL;
@@ -188,7 +188,7 @@ int svc_subscription_preview(json_t **out, struct svc *s, const json_t *p, struc
 		} else if (!renews(row)) {
 			rc = upcoming_none(e, json_string_value(json_object_get(row, "customer")));
 		} else {
-			rc = next_renewal(&inv, s, row, e);
+			rc = sub_next_renewal(&inv, s, row, e);
 		}
 	} else if (details) {
 		/* A new subscription: its first invoice. */

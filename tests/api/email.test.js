@@ -200,6 +200,51 @@ test('trial_will_end three days before a trial ends: the trial_ending mail, once
   assert.deepEqual(list.data.map((x) => x.kind), ['invoice_finalized', 'trial_ending']);
 });
 
+test('invoice.upcoming 7 days before a renewal: the renewal_upcoming mail in each locale, once', async () => {
+  const w = await world();
+  const base = sink.messages.length;
+  const renewal = T0 + 31 * DAY; // 1 June 2026
+  const people = [
+    ['fornyes@example.no', 'Nora Fornyes', 'nb', 'nok'],
+    ['fornyas@example.se', 'Sara Förnyas', 'sv', 'sek'],
+    ['fornyes@example.dk', 'Dan Fornyes', 'da', 'dkk'],
+    ['renews@example.com', 'Rita Renews', 'en', 'usd'],
+  ];
+  for (const [email, name, locale, currency] of people) {
+    const c = await cardCustomer(w, email, name, locale, 'pm_card_visa');
+    const price = await w.stripe.prices.create({ currency, unit_amount: 125000,
+      recurring: { interval: 'month' }, product_data: { name: 'Pro' } });
+    await w.stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id }] });
+  }
+  await sink.waitFor(base + 4); // the first invoices' receipts
+  await w.stripe.testHelpers.testClocks.advance(w.clock.id, { frozen_time: renewal - 7 * DAY });
+  await sink.waitFor(base + 8);
+  const last = (addr) => mailsTo(addr).at(-1);
+  const want = {
+    'fornyes@example.no': ['nb', 'Abonnementet ditt fornyes 1. juni 2026',
+      `Hei Nora Fornyes,\n\nAbonnementet ditt fornyes 1. juni 2026 for kr${NB}1${NB}250,00.\n`],
+    'fornyas@example.se': ['sv', 'Ditt abonnemang förnyas 1 juni 2026',
+      `Hej Sara Förnyas,\n\nDitt abonnemang förnyas 1 juni 2026 för 1${NB}250,00${NB}kr.\n`],
+    'fornyes@example.dk': ['da', 'Dit abonnement fornyes 1. juni 2026',
+      `Hej Dan Fornyes,\n\nDit abonnement fornyes 1. juni 2026, og der opkræves 1.250,00${NB}kr. for den næste periode.\n`],
+    'renews@example.com': ['en', 'Your subscription renews on 1 June 2026',
+      'Hello Rita Renews,\n\nYour subscription renews on 1 June 2026 for $1,250.00.\n'],
+  };
+  for (const [addr, [locale, subject, body]] of Object.entries(want)) {
+    const m = last(addr);
+    assert.deepEqual(m.to, [addr]);
+    assert.equal(m.headers['content-language'], locale);
+    assert.equal(m.subject, subject);
+    assert.equal(m.body, body);
+  }
+  // An hour on: nothing more; the queue holds one renewal_upcoming per customer.
+  await w.stripe.testHelpers.testClocks.advance(w.clock.id, { frozen_time: renewal - 7 * DAY + 3600 });
+  const list = await settled(w.tenant, 'kind=renewal_upcoming');
+  assert.deepEqual(list.data.map((x) => [x.recipient, x.status]).sort(),
+    Object.keys(want).map((a) => [a, 'sent']).sort());
+  assert.equal(sink.messages.length, base + 8, 'no mail twice');
+});
+
 test('a sink that refuses the first attempt: retried after the backoff and delivered', async () => {
   const w = await world();
   const base = sink.messages.length;
