@@ -137,21 +137,30 @@ static int apply(struct imp_run *r, const struct imp_row *row, enum svc_outcome 
 	json_t *price = NULL, *p = NULL, *out = NULL;
 	int rc = 0, bad = 0;
 
-	if (imp_text(&prod, r, row, "product", IDS_MAX - 1) == 0)
-		bad = imp_error(r, row, "product", "A product id is required");
-	if (imp_text(&cur, r, row, "currency", 3) == 0)
-		bad = imp_error(r, row, "currency", "A currency is required (ISO 4217: nok, sek)");
+	/*
+	 * A cell too long is reported by imp_text (< 0) and leaves the value NULL:
+	 * the row is bad then too, else it would go on without its currency or
+	 * interval. An interval is read up to 32 characters so that a wrong word
+	 * ("fortnight") is told it is not an interval rather than too long.
+	 */
+	if ((rc = imp_text(&prod, r, row, "product", IDS_MAX - 1)) <= 0)
+		bad = rc < 0 ? rc : imp_error(r, row, "product", "A product id is required");
+	if ((rc = imp_text(&cur, r, row, "currency", 3)) <= 0)
+		bad = rc < 0 ? rc : imp_error(r, row, "currency", "A currency is required (ISO 4217:"
+					      " nok, sek)");
 	for (int i = 0; cur && cur[i] && i < 3; i++)
 		currency[i] = (char)(cur[i] >= 'A' && cur[i] <= 'Z' ? cur[i] - 'A' + 'a' : cur[i]);
-	if (imp_text(&interval, r, row, "interval", 5) == 0)
-		bad = imp_error(r, row, "interval", "An interval is required (day, week, month, year)");
-	else if (interval) {
+	if ((rc = imp_text(&interval, r, row, "interval", 32)) <= 0)
+		bad = rc < 0 ? rc : imp_error(r, row, "interval", "An interval is required (day, week,"
+					      " month, year)");
+	else {
 		int k = 0;
 		while (intervals[k] && strcmp(intervals[k], interval) != 0)
 			k++;
 		if (!intervals[k])
 			bad = imp_error(r, row, "interval", "Not an interval: day, week, month or year");
 	}
+	rc = 0;
 	if (cur && (rc = imp_amount(&amount, r, row, "unit_amount", currency)) == 0)
 		bad = imp_error(r, row, "unit_amount", "An amount is required");
 	else if (rc < 0 || amount < 0)
@@ -172,7 +181,10 @@ static int apply(struct imp_run *r, const struct imp_row *row, enum svc_outcome 
 		json_object_set_new(p, "active", json_boolean(active));
 	imp_put_metadata(p, row);
 	if (!price) {
-		put_text(p, r, row, "tax_behavior");
+		/* An empty cell leaves the price's default (unspecified): "" is no tax_behavior. */
+		const char *tb = NULL;
+		if (imp_text(&tb, r, row, "tax_behavior", 32) > 0)
+			json_object_set_new(p, "tax_behavior", json_string(tb));
 		json_object_set_new(p, "product", json_string(prod));
 		json_object_set_new(p, "currency", json_string(currency));
 		json_object_set_new(p, "unit_amount", json_integer(amount));

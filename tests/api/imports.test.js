@@ -1,0 +1,372 @@
+// imports.test.js - CSV imports and exports end to end (issue 8, docs/import.md):
+// the fixtures of tests/fixtures/import/ go through POST /v1/imports (text/csv
+// bodies and multipart/form-data uploads) of a real `recur serve`, and what
+// they created is read back through the stripe SDK with exact values. Then: a
+// file of 25 errors (every one with its row and column, all-or-nothing, the
+// same report as errors.csv, partial=true), a Nordic Excel file, the export
+// round trip, a re-import correcting dates, the renewal on the imported date
+// at the imported price (test clocks), dry runs, imports without events, a
+// background import, one SIGKILLed half-way and run again exactly once, and a
+// balances file run twice with the ledger balanced.
+//
+// Subscriptions' dates are fixed in the fixtures, so their customers live on
+// a test clock frozen at 2026-03-10 (an imported next billing date must be in
+// the customer's future: its clock's).
+'use strict';
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { startServer, BIN, waitForPort } = require('./harness');
+
+const FIXTURES = path.resolve(__dirname, '../fixtures/import');
+const DAY = 86400;
+const utc = (s) => Date.parse(s.includes('T') ? s : `${s}T00:00:00Z`) / 1000;
+const T0 = utc('2026-03-10'); // the test clocks' start
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let server;
+
+before(async () => { server = await startServer(); });
+after(async () => { await server.stop(); });
+
+const fixture = (name) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+
+// A tenant with its stripe client and raw-request helpers.
+function world(name) {
+  const t = server.tenant(name);
+  const s = server.client(t.secret_key);
+  const get = (p) => server.raw('GET', p, { key: t.secret_key });
+  return { t, s, get };
+}
+
+// POST /v1/imports with the file as a text/csv body and the options in the query.
+async function importCsv(w, type, csv, opts = {}) {
+  const q = new URLSearchParams({ type, ...opts });
+  const r = await server.raw('POST', `/v1/imports?${q}`,
+    { key: w.t.secret_key, body: csv, headers: { 'Content-Type': 'text/csv' } });
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+
+// POST /v1/imports as a multipart/form-data upload (the way a browser form sends it).
+async function importForm(w, type, csv, filename, opts = {}) {
+  const form = new FormData();
+  form.append('type', type);
+  for (const [k, v] of Object.entries(opts)) form.append(k, v);
+  form.append('file', new Blob([csv], { type: 'text/csv' }), filename);
+  const res = await fetch(`${server.url}/v1/imports`, {
+    method: 'POST', headers: { Authorization: `Bearer ${w.t.secret_key}` }, body: form,
+  });
+  const json = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(json));
+  return json;
+}
+
+// The counts of an import object, for one exact comparison.
+const counts = (imp) => ({
+  status: imp.status, rows: imp.rows, created: imp.created_count, updated: imp.updated_count,
+  unchanged: imp.unchanged_count, errors: imp.error_count,
+});
+
+async function all(iter) {
+  const out = [];
+  for await (const x of iter) out.push(x);
+  return out;
+}
+
+// Customers on one test clock frozen at T0, with the external ids the subscription fixtures name.
+async function clockCustomers(w, specs) {
+  const clock = await w.s.testHelpers.testClocks.create({ frozen_time: T0 });
+  const cus = {};
+  for (const [ext, currency] of specs) {
+    cus[ext] = await w.s.customers.create({ name: `Kunde ${ext}`, currency, test_clock: clock.id,
+      external_id: ext });
+  }
+  return { clock, cus };
+}
+
+// The prices of a tenant by lookup_key.
+async function pricesByKey(w) {
+  const out = {};
+  for (const p of await all(w.s.prices.list({ limit: 100 }))) out[p.lookup_key] = p;
+  return out;
+}
+
+// The subscription with external_id ext, with its items.
+async function subByExt(w, ext) {
+  const subs = await all(w.s.subscriptions.list({ limit: 100, status: 'all' }));
+  const found = subs.filter((x) => x.external_id === ext);
+  assert.equal(found.length, 1, `one subscription ${ext}`);
+  return found[0];
+}
+
+const FIXTURE_CLOCK_CUSTOMERS = [['CLK-1', 'nok'], ['CLK-2', 'nok'], ['CLK-3', 'sek']];
+
+test('a valid file of each type imports with exact counts, and reads back with the values of the file', async () => {
+  const w = world('Valid AS');
+  // customers
+  const ci = await importForm(w, 'customers', fixture('customers.csv'), 'customers.csv');
+  assert.deepEqual(counts(ci), { status: 'succeeded', rows: 4, created: 4, updated: 0, unchanged: 0, errors: 0 });
+  assert.equal(ci.filename, 'customers.csv');
+  assert.equal(ci.type, 'customers');
+  assert.equal(ci.mode, 'commit');
+  assert.deepEqual(ci.errors, []);
+  const customers = (await all(w.s.customers.list({ limit: 100 }))).reverse();
+  const pick = (c) => ({
+    external_id: c.external_id, name: c.name, email: c.email, phone: c.phone,
+    description: c.description, preferred_locales: c.preferred_locales, currency: c.currency,
+    tax_exempt: c.tax_exempt, invoice_prefix: c.invoice_prefix, address: c.address, metadata: c.metadata,
+  });
+  assert.deepEqual(customers.map(pick), [
+    { external_id: 'CRM-20001', name: 'Fjordkraft Bakeri AS', email: 'faktura@fjordbakeri.no',
+      phone: '+47 22 33 44 55', description: 'Bakery chain, 4 shops', preferred_locales: ['nb'],
+      currency: 'nok', tax_exempt: 'none', invoice_prefix: 'FJORD',
+      address: { line1: 'Storgata 12', line2: null, postal_code: '0155', city: 'Oslo', state: null, country: 'NO' },
+      metadata: { segment: 'smb', crm_owner: 'kari' } },
+    { external_id: 'CRM-20002', name: 'Solberg & Lind Redovisning AB', email: 'ekonomi@solberglind.se',
+      phone: null, description: null, preferred_locales: ['sv'], currency: 'sek', tax_exempt: 'none',
+      invoice_prefix: 'SOLB',
+      address: { line1: 'Drottninggatan 88', line2: '3 tr', postal_code: '111 36', city: 'Stockholm', state: null, country: 'SE' },
+      metadata: { segment: 'smb' } },
+    { external_id: 'CRM-20003', name: 'Nordlys "Kafé" ANS', email: 'post@nordlys.no',
+      phone: '+47 77 61 00 00', description: 'Kafé i Tromsø\nmed to linjer', preferred_locales: ['nb'],
+      currency: 'nok', tax_exempt: 'exempt', invoice_prefix: 'NLYS',
+      address: { line1: 'Sjøgata 3', line2: null, postal_code: '9008', city: 'Tromsø', state: null, country: 'NO' },
+      metadata: { segment: 'micro', crm_owner: 'ole' } },
+    { external_id: 'CRM-20004', name: 'Hansen Rør & Varme AS', email: 'regnskap@hansenror.no',
+      phone: null, description: null, preferred_locales: [], currency: 'nok', tax_exempt: 'none',
+      invoice_prefix: 'HROR',
+      address: { line1: 'Industriveien 40', line2: 'Bygg B', postal_code: '4021', city: 'Stavanger', state: null, country: 'NO' },
+      metadata: { segment: 'enterprise', crm_owner: 'kari' } },
+  ]);
+  // the list filters by external_id
+  const one = await w.s.customers.list({ external_id: 'CRM-20003' });
+  assert.deepEqual(one.data.map((c) => c.name), ['Nordlys "Kafé" ANS']);
+
+  // prices (and their products)
+  const pi = await importCsv(w, 'prices', fixture('prices.csv'));
+  assert.deepEqual(pi.errors, []);
+  assert.deepEqual(counts(pi), { status: 'succeeded', rows: 5, created: 5, updated: 0, unchanged: 0, errors: 0 });
+  const prices = (await all(w.s.prices.list({ limit: 100 }))).reverse();
+  assert.deepEqual(prices.map((p) => ({
+    lookup_key: p.lookup_key, product: p.product, nickname: p.nickname, currency: p.currency,
+    unit_amount: p.unit_amount, interval: p.recurring.interval, interval_count: p.recurring.interval_count,
+    tax_behavior: p.tax_behavior, active: p.active, metadata: p.metadata,
+  })), [
+    { lookup_key: 'basic_monthly_nok', product: 'prod_basic', nickname: 'Basic, monthly', currency: 'nok',
+      unit_amount: 24900, interval: 'month', interval_count: 1, tax_behavior: 'inclusive', active: true,
+      metadata: { plan_family: 'basic' } },
+    { lookup_key: 'pro_monthly_nok', product: 'prod_pro', nickname: 'Pro, monthly', currency: 'nok',
+      unit_amount: 125050, interval: 'month', interval_count: 1, tax_behavior: 'exclusive', active: true,
+      metadata: { plan_family: 'pro' } },
+    { lookup_key: 'pro_yearly_sek', product: 'prod_pro', nickname: 'Pro, yearly', currency: 'sek',
+      unit_amount: 1299000, interval: 'year', interval_count: 1, tax_behavior: 'inclusive', active: true,
+      metadata: { plan_family: 'pro' } },
+    { lookup_key: 'team_quarterly_nok', product: 'prod_team', nickname: 'Team, quarterly', currency: 'nok',
+      unit_amount: 300000, interval: 'month', interval_count: 3, tax_behavior: 'inclusive', active: true,
+      metadata: {} },
+    { lookup_key: 'legacy_monthly_nok', product: 'prod_basic', nickname: 'Legacy', currency: 'nok',
+      unit_amount: 19900, interval: 'month', interval_count: 1, tax_behavior: 'unspecified', active: false,
+      metadata: { plan_family: 'basic' } },
+  ]);
+  const products = (await all(w.s.products.list({ limit: 100 }))).reverse();
+  assert.deepEqual(products.map((p) => [p.id, p.name]),
+    [['prod_basic', 'Basic'], ['prod_pro', 'Pro'], ['prod_team', 'Team']]);
+
+  // subscriptions, on customers of a test clock
+  const { cus } = await clockCustomers(w, FIXTURE_CLOCK_CUSTOMERS);
+  const si = await importCsv(w, 'subscriptions', fixture('subscriptions.csv'));
+  assert.deepEqual(counts(si), { status: 'succeeded', rows: 4, created: 4, updated: 0, unchanged: 0, errors: 0 });
+  const byKey = await pricesByKey(w);
+  const subView = (x) => ({
+    customer: x.customer, status: x.status,
+    items: x.items.data.map((i) => [i.price.id, i.quantity]),
+    current_period_start: x.items.data[0].current_period_start ?? x.current_period_start,
+    current_period_end: x.items.data[0].current_period_end ?? x.current_period_end,
+    billing_cycle_anchor: x.billing_cycle_anchor, trial_start: x.trial_start, trial_end: x.trial_end,
+    collection_method: x.collection_method, days_until_due: x.days_until_due,
+    cancel_at_period_end: x.cancel_at_period_end, currency: x.currency, metadata: x.metadata,
+    latest_invoice: x.latest_invoice,
+  });
+  assert.deepEqual(subView(await subByExt(w, 'OLD-SUB-1')), {
+    customer: cus['CLK-1'].id, status: 'active', items: [[byKey.basic_monthly_nok.id, 3]],
+    current_period_start: utc('2026-02-15'), current_period_end: utc('2026-03-15'),
+    billing_cycle_anchor: utc('2026-03-15'), trial_start: null, trial_end: null,
+    collection_method: 'charge_automatically', days_until_due: null, cancel_at_period_end: false,
+    currency: 'nok', metadata: { old_plan: 'B3' }, latest_invoice: null,
+  });
+  assert.deepEqual(subView(await subByExt(w, 'OLD-SUB-2')), {
+    customer: cus['CLK-2'].id, status: 'active',
+    items: [[byKey.pro_monthly_nok.id, 1], [byKey.basic_monthly_nok.id, 2]],
+    current_period_start: utc('2026-03-01'), current_period_end: utc('2026-04-01'),
+    billing_cycle_anchor: utc('2026-04-01'), trial_start: null, trial_end: null,
+    collection_method: 'send_invoice', days_until_due: 14, cancel_at_period_end: false,
+    currency: 'nok', metadata: { old_plan: 'P1B2' }, latest_invoice: null,
+  });
+  assert.deepEqual(subView(await subByExt(w, 'OLD-SUB-3')), {
+    customer: cus['CLK-3'].id, status: 'trialing', items: [[byKey.pro_yearly_sek.id, 1]],
+    current_period_start: utc('2026-03-01'), current_period_end: utc('2026-03-31'),
+    billing_cycle_anchor: utc('2026-03-31'), trial_start: utc('2026-03-01'), trial_end: utc('2026-03-31'),
+    collection_method: 'charge_automatically', days_until_due: null, cancel_at_period_end: false,
+    currency: 'sek', metadata: {}, latest_invoice: null,
+  });
+  // no current_period_start: the period is the price's interval before the next billing date
+  assert.deepEqual(subView(await subByExt(w, 'OLD-SUB-4')), {
+    customer: cus['CLK-1'].id, status: 'active', items: [[byKey.team_quarterly_nok.id, 5]],
+    current_period_start: utc('2026-02-20'), current_period_end: utc('2026-05-20'),
+    billing_cycle_anchor: utc('2026-05-20'), trial_start: null, trial_end: null,
+    collection_method: 'charge_automatically', days_until_due: null, cancel_at_period_end: true,
+    currency: 'nok', metadata: { old_plan: 'T5' }, latest_invoice: null,
+  });
+  // nothing was invoiced at import
+  assert.deepEqual((await w.s.invoices.list({ limit: 100 })).data, []);
+
+  // balances, on the customers of the customers file
+  const bi = await importCsv(w, 'balances', fixture('balances.csv'));
+  assert.deepEqual(counts(bi), { status: 'succeeded', rows: 4, created: 4, updated: 0, unchanged: 0, errors: 0 });
+  const byExt = {};
+  for (const c of customers) byExt[c.external_id] = c.id;
+  const txns = async (ext) => (await all(w.s.customers.listBalanceTransactions(byExt[ext], { limit: 100 })))
+    .reverse().map((x) => [x.amount, x.currency, x.description, x.metadata.import_reference]);
+  assert.deepEqual(await txns('CRM-20001'), [
+    [125000, 'nok', 'Opening balance: unpaid usage', 'OB-2026-1'],
+    [-5000, 'nok', 'Goodwill from the old system', 'OB-2026-4'],
+  ]);
+  assert.deepEqual(await txns('CRM-20002'), [[-30000, 'sek', 'Opening balance: prepaid credit', 'OB-2026-2']]);
+  assert.deepEqual(await txns('CRM-20003'), [[9990, 'nok', null, 'OB-2026-3']]);
+  assert.deepEqual(await txns('CRM-20004'), []);
+  const balances = {};
+  for (const ext of Object.keys(byExt)) balances[ext] = (await w.s.customers.retrieve(byExt[ext])).balance;
+  assert.deepEqual(balances, { 'CRM-20001': 120000, 'CRM-20002': -30000, 'CRM-20003': 9990, 'CRM-20004': 0 });
+});
+
+// The tables whose rows differ between two server.dump()s.
+function changedTables(a, b) {
+  const split = (d) => {
+    const out = {};
+    for (const part of d.split(/^== /m).slice(1)) {
+      const nl = part.indexOf('\n');
+      out[part.slice(0, nl)] = part.slice(nl + 1);
+    }
+    return out;
+  };
+  const x = split(a), y = split(b);
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((t) => x[t] !== y[t]).sort();
+}
+
+// The CSV text of an import's errors.csv, parsed (no field of these reports holds a newline).
+function parseCsv(text) {
+  const rows = [];
+  for (const line of text.split('\r\n').filter(Boolean)) {
+    const fields = [];
+    let i = 0;
+    while (i <= line.length) {
+      if (line[i] === '"') {
+        let v = '';
+        i++;
+        for (;;) {
+          if (line[i] === '"' && line[i + 1] === '"') { v += '"'; i += 2; } else if (line[i] === '"') { i++; break; } else v += line[i++];
+        }
+        fields.push(v);
+        i++;
+      } else {
+        const end = line.indexOf(',', i) < 0 ? line.length : line.indexOf(',', i);
+        fields.push(line.slice(i, end));
+        i = end + 1;
+      }
+    }
+    rows.push(fields);
+  }
+  return rows;
+}
+
+test('a file with 25 errors: every one with its row and column, nothing written, the same list in errors.csv; partial=true imports the good rows', async () => {
+  const w = world('Errors AS');
+  await importCsv(w, 'prices', fixture('prices.csv'));
+  await clockCustomers(w, FIXTURE_CLOCK_CUSTOMERS);
+  const csv = fixture('subscriptions_errors.csv');
+  const before = server.dump();
+  const imp = await importForm(w, 'subscriptions', csv, 'subscriptions_errors.csv');
+  const expected = [
+    [3, 'next_billing_date', '2026-02-30', /Not a date/],
+    [5, 'next_billing_date', '15/04/2026', /Not a date/],
+    [6, 'current_period_start', 'yesterday', /Not a date/],
+    [7, 'trial_end', '2026-13-01', /Not a date/],
+    [8, 'price', 'gold_monthly_nok', /No price.*gold_monthly_nok/],
+    [9, 'price_2', 'price_nope', /No price.*price_nope/],
+    [10, 'customer', 'CRM-404', /No customer.*CRM-404/],
+    [11, 'customer', '', /customer.*required/],
+    [12, 'quantity_2', '2', /quantity needs its price/],
+    [13, 'quantity', 'three', /whole number/],
+    [14, 'trial_end', '2026-04-01', /Only a trialing/],
+    [15, 'next_billing_date', '2026-03-05', /in the future/],
+    [16, 'status', 'paused', /status/],
+    [17, 'days_until_due', '30', /send_invoice/],
+    [18, 'days_until_due', '', /required/],
+    [19, 'cancel_at_period_end', 'maybe', /true or false/],
+    [20, '', '', /17 fields; the header has 16/],
+    [22, 'price', '', /at least one price/],
+    [23, 'current_period_start', '2026-03-20', /future/],
+    [24, 'price', 'pro_yearly_sek', /currency/],
+    [25, 'coupon', 'NOPE50', /coupon/i],
+    [26, 'collection_method', 'invoice', /collection_method/],
+    [27, 'days_until_due', '1000', /from 0 to 730/],
+    [29, 'quantity', '-1', /whole number/],
+    [29, 'next_billing_date', '', /required/],
+  ];
+  assert.equal(expected.length, 25);
+  const got = imp.errors.map((x) => [x.row, x.column, x.value]);
+  assert.deepEqual(got, expected.map(([row, col, value]) => [row, col, value]));
+  for (const [i, [row, col, , word]] of expected.entries()) {
+    assert.match(imp.errors[i].message, word, `row ${row} ${col}: ${imp.errors[i].message}`);
+  }
+  assert.deepEqual(counts(imp), { status: 'failed', rows: 29, created: 0, updated: 0, unchanged: 0, errors: 25 });
+  assert.match(imp.failure_message, /nothing was imported/);
+  // all or nothing: not one subscription (nor event, nor anything else) but the import and its report
+  assert.deepEqual((await w.s.subscriptions.list({ limit: 100, status: 'all' })).data, []);
+  const after1 = server.dump();
+  assert.deepEqual(changedTables(before, after1), ['audit_log', 'import_chunks', 'import_errors', 'imports']);
+
+  // the same list, whole, as errors.csv
+  const ec = await w.get(imp.errors_url);
+  assert.equal(ec.status, 200, ec.text);
+  assert.match(ec.headers.get('content-type'), /^text\/csv/);
+  assert.deepEqual(parseCsv(ec.text), [['row', 'column', 'value', 'message'],
+    ...imp.errors.map((x) => [String(x.row), x.column, x.value, x.message])]);
+
+  // partial=true: the five good rows, the same 25 errors
+  const part = await importCsv(w, 'subscriptions', csv, { partial: 'true' });
+  assert.deepEqual(counts(part), { status: 'succeeded', rows: 29, created: 5, updated: 0, unchanged: 0, errors: 25 });
+  assert.deepEqual(part.errors.map((x) => [x.row, x.column, x.value]), got);
+  const subs = await all(w.s.subscriptions.list({ limit: 100, status: 'all' }));
+  assert.deepEqual(subs.map((x) => [x.external_id, x.metadata.note]).sort(),
+    [['E-02', 'good'], ['E-04', 'good'], ['E-21', 'good'], ['E-28', 'good'], ['E-30', 'good']]);
+
+  // prices: bad amounts, and an existing price's amount, currency or interval changed
+  const perr = await importCsv(w, 'prices', fixture('prices_errors.csv'));
+  assert.deepEqual(perr.errors.map((x) => [x.row, x.column, x.value]), [
+    [2, 'unit_amount', '249.50'],
+    [3, 'currency', 'sek'],
+    [4, 'interval', 'year'],
+    [4, 'interval_count', '1'],
+    [5, 'unit_amount', '12.345'],
+    [6, 'unit_amount', '1O0.00'],
+    [7, 'unit_amount', '-5.00'],
+    [8, 'interval', 'fortnight'],
+    [9, 'product_name', ''],
+    [10, 'active', 'kanskje'],
+  ]);
+  assert.match(perr.errors[0].message, /amount cannot change/);
+  assert.match(perr.errors[1].message, /currency cannot change/);
+  assert.match(perr.errors[2].message, /interval cannot change/);
+  assert.match(perr.errors[4].message, /at most 2 decimals/);
+  assert.match(perr.errors[5].message, /Not an amount/);
+  assert.match(perr.errors[6].message, /negative/);
+  assert.match(perr.errors[7].message, /Not an interval/);
+  assert.match(perr.errors[8].message, /give its name/);
+  assert.match(perr.errors[9].message, /true or false/);
+  assert.deepEqual(counts(perr), { status: 'failed', rows: 9, created: 0, updated: 0, unchanged: 0, errors: 10 });
+  assert.equal((await all(w.s.prices.list({ limit: 100 }))).length, 5);
+});
