@@ -63,6 +63,7 @@
 #include "service/product.h"
 #include "service/subscription.h"
 #include "service/tax_rate.h"
+#include "service/subscription_settings.h"
 #include "service/tenant.h"
 #include "store/store.h"
 
@@ -240,6 +241,16 @@ static void setup_templates(struct setup *out, const char *url, long n)
 		die("tenant: %s", e.message);
 	clone_copy_id(out->tenant, t);
 	struct svc s = { .db = db, .scope = { .tenant = out->tenant, .livemode = 0 }, .now = y0 };
+	/*
+	 * BENCH_UPCOMING_DAYS: the tenant's invoice_upcoming_days (0 turns
+	 * invoice.upcoming off; unset keeps the default, 7), so the notice's cost
+	 * can be measured: with it on, each subscription's run is two steps.
+	 */
+	const char *upcoming = getenv("BENCH_UPCOMING_DAYS");
+	if (upcoming && *upcoming)
+		json_decref(clone_call(svc_subscription_settings_update, &s,
+				       json_pack("{s:s}", "invoice_upcoming_days", upcoming),
+				       "subscription settings"));
 	char product[IDS_MAX], monthly[IDS_MAX], yearly[IDS_MAX], coupon[IDS_MAX], tax[IDS_MAX];
 	clone_copy_id(product, clone_call(svc_product_create, &s, json_pack("{s:s}", "name", "Bench plan"),
 			      "product"));
@@ -760,6 +771,8 @@ static void verify(const char *path, const char *url, const char *tenant, long n
 	v = q_int(db, "SELECT count(*) FROM subscriptions s JOIN invoices i ON"
 		  " i.id = s.latest_invoice WHERE s.tenant_id = ?1 AND s.periods_billed = 2"
 		  " AND s.current_period_start = ?2 AND s.due_at = s.current_period_end"
+		  " - 86400 * coalesce((SELECT json_extract(settings, '$.invoice_upcoming_days')"
+		  " FROM subscription_settings WHERE tenant_id = ?1), 7)"
 		  " AND s.current_period_end = ?2 + CASE WHEN i.period_end - i.period_start"
 		  " > 40 * 86400 THEN 365 ELSE 28 END * 86400 AND i.period_start = ?2"
 		  " AND i.billing_reason = 'subscription_cycle'", tenant);
