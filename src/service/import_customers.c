@@ -68,7 +68,41 @@ static int find(char *id, size_t cap, struct imp_run *r, const struct imp_row *r
 	return 0;
 }
 
-static int params(json_t **out, struct imp_run *r, const struct imp_row *row)
+/*
+ * The address from the address_* columns, over the customer's own (before:
+ * NULL for a new one): a column the file lacks keeps its line, as an absent
+ * column leaves a field. An address whose every line is empty is none (""
+ * unsets it), so a customer without an address, exported and imported back,
+ * still has none rather than an address of empty lines.
+ */
+static json_t *address_param(const struct imp_row *row, const json_t *before)
+{
+	const json_t *had = json_object_get(before, "address");
+	json_t *addr = NULL;
+	bool any = false;
+	for (int i = 0; address_keys[i]; i++) {
+		char col[32];
+		snprintf(col, sizeof(col), "address_%s", address_keys[i]);
+		if (imp_has(row, &imp_customers, col) && !addr)
+			addr = json_object();
+	}
+	for (int i = 0; addr && address_keys[i]; i++) {
+		char col[32];
+		snprintf(col, sizeof(col), "address_%s", address_keys[i]);
+		const char *v = imp_has(row, &imp_customers, col)
+				? row->vals[imp_col(&imp_customers, col)]
+				: json_string_value(json_object_get(had, address_keys[i]));
+		json_object_set_new(addr, address_keys[i], json_string(v ? v : ""));
+		any = any || (v && *v);
+	}
+	if (addr && !any) {
+		json_decref(addr);
+		return json_string("");
+	}
+	return addr;
+}
+
+static int params(json_t **out, struct imp_run *r, const struct imp_row *row, const json_t *before)
 {
 	json_t *p = json_object();
 	const char *v = NULL;
@@ -83,17 +117,7 @@ static int params(json_t **out, struct imp_run *r, const struct imp_row *row)
 		imp_text(&v, r, row, "preferred_locale", 16);
 		json_object_set_new(p, "preferred_locales", v ? json_pack("[s]", v) : json_array());
 	}
-	json_t *addr = NULL;
-	for (int i = 0; address_keys[i]; i++) {
-		char col[32];
-		snprintf(col, sizeof(col), "address_%s", address_keys[i]);
-		if (!imp_has(row, &imp_customers, col))
-			continue;
-		if (!addr)
-			addr = json_object();
-		json_object_set_new(addr, address_keys[i],
-				    json_string(row->vals[imp_col(&imp_customers, col)]));
-	}
+	json_t *addr = address_param(row, before);
 	if (addr)
 		json_object_set_new(p, "address", addr);
 	imp_put_metadata(p, row);
@@ -110,11 +134,12 @@ static int apply(struct imp_run *r, const struct imp_row *row, enum svc_outcome 
 	int rc = find(id, sizeof(id), r, row, e);
 	if (rc < 0)
 		return rc;
-	params(&p, r, row);
 	if (rc == 0) {
+		params(&p, r, row, NULL);
 		rc = svc_customer_create(&after, s, p, e);
 		*oc = SVC_CREATED;
 	} else if ((rc = store_obj_get(&before, s->db, &svc_customers_table, &s->scope, id, e)) == 0) {
+		params(&p, r, row, before);
 		rc = svc_customer_update(&after, s, id, p, e);
 		*oc = rc == 0 && json_equal(before, after) ? SVC_UNCHANGED : SVC_UPDATED;
 	}
@@ -152,4 +177,5 @@ static int export(struct imp_export *x, struct svc *s, struct recur_err *e)
 const struct imp_type imp_customers = {
 	.name = "customers", .cols = cols, .required = required,
 	.examples = { example1, example2 }, .metadata = true, .apply = apply, .export = export,
+	.one_use_case = true,
 };

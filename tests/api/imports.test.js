@@ -183,8 +183,9 @@ test('a valid file of each type imports with exact counts, and reads back with t
   const subView = (x) => ({
     customer: x.customer, status: x.status,
     items: x.items.data.map((i) => [i.price.id, i.quantity]),
-    current_period_start: x.items.data[0].current_period_start ?? x.current_period_start,
-    current_period_end: x.items.data[0].current_period_end ?? x.current_period_end,
+    // this API version carries the period on the items
+    current_period_start: x.items.data[0].current_period_start,
+    current_period_end: x.items.data[0].current_period_end,
     billing_cycle_anchor: x.billing_cycle_anchor, trial_start: x.trial_start, trial_end: x.trial_end,
     collection_method: x.collection_method, days_until_due: x.days_until_due,
     cancel_at_period_end: x.cancel_at_period_end, currency: x.currency, metadata: x.metadata,
@@ -369,4 +370,165 @@ test('a file with 25 errors: every one with its row and column, nothing written,
   assert.match(perr.errors[9].message, /true or false/);
   assert.deepEqual(counts(perr), { status: 'failed', rows: 9, created: 0, updated: 0, unchanged: 0, errors: 10 });
   assert.equal((await all(w.s.prices.list({ limit: 100 }))).length, 5);
+});
+
+test('a Nordic Excel file: BOM, semicolons, CRLF, decimal commas with thousands separators, DD.MM.YYYY dates', async () => {
+  const w = world('Nordisk AS');
+  const raw = fs.readFileSync(path.join(FIXTURES, 'prices_nordic.csv'));
+  // what Excel writes: a BOM, CRLF, a no-break space as the thousands separator in one amount
+  assert.deepEqual([...raw.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  assert.match(raw.toString('utf8'), /\r\n/);
+  assert.match(raw.toString('utf8'), /12\u00a0990,00/);
+  const pi = await importForm(w, 'prices', raw.toString('utf8'), 'priser.csv');
+  assert.deepEqual(pi.errors, []);
+  assert.deepEqual(counts(pi), { status: 'succeeded', rows: 4, created: 4, updated: 0, unchanged: 0, errors: 0 });
+  const prices = await pricesByKey(w);
+  assert.deepEqual(Object.values(prices).reverse().map((p) => [p.lookup_key, p.nickname, p.currency,
+    p.unit_amount, p.recurring.interval, p.active]), [
+    ['nordic_basic', 'Basis; månedlig', 'nok', 24950, 'month', true],
+    ['nordic_pro', 'Pro', 'nok', 125000, 'month', true],
+    ['nordic_big', 'Stor', 'sek', 1299000, 'year', true],
+    ['nordic_huge', 'Enorm', 'nok', 123456789, 'year', false],
+  ]);
+
+  const { cus } = await clockCustomers(w, FIXTURE_CLOCK_CUSTOMERS);
+  const si = await importForm(w, 'subscriptions', fixture('subscriptions_nordic.csv'), 'abonnement.csv',
+    { date_format: 'dmy' });
+  assert.deepEqual(si.errors, []);
+  assert.deepEqual(counts(si), { status: 'succeeded', rows: 3, created: 3, updated: 0, unchanged: 0, errors: 0 });
+  assert.deepEqual(si.options, { delimiter: 'auto', decimal: 'auto', date_format: 'dmy' });
+  const dates = async (ext) => {
+    const x = await subByExt(w, ext);
+    return [x.customer, x.status, x.items.data[0].price.id, x.items.data[0].quantity,
+      x.items.data[0].current_period_start, x.items.data[0].current_period_end, x.trial_end, x.days_until_due];
+  };
+  assert.deepEqual(await dates('N-1'), [cus['CLK-1'].id, 'active', prices.nordic_basic.id, 2,
+    utc('2026-02-15'), utc('2026-03-15'), null, null]);
+  assert.deepEqual(await dates('N-2'), [cus['CLK-2'].id, 'trialing', prices.nordic_pro.id, 1,
+    utc('2026-03-01'), utc('2026-03-31'), utc('2026-03-31'), 14]);
+  assert.deepEqual(await dates('N-3'), [cus['CLK-3'].id, 'active', prices.nordic_big.id, 3,
+    utc('2025-06-01'), utc('2026-06-01'), null, null]);
+  // the same dates read as ISO are errors, each with its cell
+  const iso = await importCsv(w, 'subscriptions', fixture('subscriptions_nordic.csv'), { mode: 'dry_run' });
+  assert.deepEqual(iso.errors.map((x) => [x.row, x.column, x.value]), [
+    [2, 'next_billing_date', '15.03.2026'], [2, 'current_period_start', '15.02.2026'],
+    [3, 'next_billing_date', '31.03.2026'], [3, 'current_period_start', '01.03.2026'], [3, 'trial_end', '31.03.2026'],
+    [4, 'next_billing_date', '01.06.2026'], [4, 'current_period_start', '01.06.2025'],
+  ]);
+
+  const bi = await importCsv(w, 'balances', fixture('balances_nordic.csv'));
+  assert.deepEqual(counts(bi), { status: 'succeeded', rows: 2, created: 2, updated: 0, unchanged: 0, errors: 0 });
+  assert.equal((await w.s.customers.retrieve(cus['CLK-1'].id)).balance, 125000);
+  assert.equal((await w.s.customers.retrieve(cus['CLK-3'].id)).balance, -1000050);
+  const t3 = (await w.s.customers.listBalanceTransactions(cus['CLK-3'].id)).data;
+  assert.deepEqual(t3.map((x) => [x.amount, x.description]), [[-1000050, 'Förskott; kredit']]);
+  // decimal=point on the same file: "1 250,00" is no amount then
+  const point = await importCsv(w, 'balances', fixture('balances_nordic.csv'), { decimal: 'point', mode: 'dry_run' });
+  assert.deepEqual(point.errors.map((x) => [x.row, x.column, x.value]),
+    [[2, 'amount', '1 250,00'], [3, 'amount', '10\u00a0000,50']]);
+});
+
+// A tenant with the prices and subscriptions fixtures imported on clock customers.
+async function subscribedWorld(name) {
+  const w = world(name);
+  await importCsv(w, 'prices', fixture('prices.csv'));
+  const { clock, cus } = await clockCustomers(w, FIXTURE_CLOCK_CUSTOMERS);
+  const si = await importCsv(w, 'subscriptions', fixture('subscriptions.csv'));
+  assert.equal(si.created_count, 4);
+  return { ...w, clock, cus, prices: await pricesByKey(w) };
+}
+
+const eventsOf = async (w, type) => all(w.s.events.list({ type, limit: 100 }));
+
+test('round trip: export, change one quantity, re-import: exactly that subscription changes', async () => {
+  const w = await subscribedWorld('Rundtur AS');
+  const ex = await w.get('/v1/exports/subscriptions.csv');
+  assert.equal(ex.status, 200, ex.text);
+  assert.match(ex.headers.get('content-type'), /^text\/csv/);
+  const rows = parseCsv(ex.text);
+  assert.equal(rows.length, 5);
+  assert.deepEqual(rows[0], ['id', 'external_id', 'customer', 'status', 'price', 'quantity', 'price_2',
+    'quantity_2', 'price_3', 'quantity_3', 'price_4', 'quantity_4', 'price_5', 'quantity_5',
+    'current_period_start', 'next_billing_date', 'trial_end', 'coupon', 'collection_method',
+    'days_until_due', 'cancel_at_period_end', 'metadata.old_plan']);
+  const sub2 = await subByExt(w, 'OLD-SUB-2');
+  const line = rows.find((r) => r[1] === 'OLD-SUB-2');
+  assert.deepEqual(line, [sub2.id, 'OLD-SUB-2', w.cus['CLK-2'].id, 'active', w.prices.pro_monthly_nok.id, '1',
+    w.prices.basic_monthly_nok.id, '2', '', '', '', '', '', '', '2026-03-01', '2026-04-01', '', '',
+    'send_invoice', '14', 'false', 'P1B2']);
+
+  // the export as it is re-imports unchanged
+  const same = await importCsv(w, 'subscriptions', ex.text);
+  assert.deepEqual(counts(same), { status: 'succeeded', rows: 4, created: 0, updated: 0, unchanged: 4, errors: 0 });
+
+  const updatedBefore = (await eventsOf(w, 'customer.subscription.updated')).length;
+  const oldLine = line.join(',');
+  assert.ok(ex.text.includes(`${oldLine}\r\n`));
+  const edited = ex.text.replace(`${oldLine}\r\n`, `${[...line.slice(0, 7), '5', ...line.slice(8)].join(',')}\r\n`);
+  const imp = await importCsv(w, 'subscriptions', edited);
+  assert.deepEqual(counts(imp), { status: 'succeeded', rows: 4, created: 0, updated: 1, unchanged: 3, errors: 0 });
+  const updated = await eventsOf(w, 'customer.subscription.updated');
+  assert.equal(updated.length, updatedBefore + 1);
+  assert.equal(updated[0].data.object.id, sub2.id);
+  const after2 = await subByExt(w, 'OLD-SUB-2');
+  assert.deepEqual(after2.items.data.map((i) => [i.price.id, i.quantity]),
+    [[w.prices.pro_monthly_nok.id, 1], [w.prices.basic_monthly_nok.id, 5]]);
+  // a correction, not a change of plan: no proration, nothing invoiced, same period
+  assert.equal(after2.items.data[1].current_period_end, utc('2026-04-01'));
+  assert.deepEqual((await w.s.invoiceItems.list()).data, []);
+  assert.deepEqual((await w.s.invoices.list()).data, []);
+  // the export after equals the edited file
+  assert.equal((await w.get('/v1/exports/subscriptions.csv')).text, edited);
+
+  // customers and prices re-import unchanged too, in the Nordic dialect as well
+  for (const type of ['prices', 'customers']) {
+    for (const q of ['', '?delimiter=semicolon&decimal=comma']) {
+      const file = (await w.get(`/v1/exports/${type}.csv${q}`)).text;
+      const again = await importCsv(w, type, file);
+      assert.deepEqual(counts(again), { status: 'succeeded', rows: type === 'prices' ? 5 : 3, created: 0,
+        updated: 0, unchanged: type === 'prices' ? 5 : 3, errors: 0 }, `${type}${q}`);
+    }
+  }
+  const nordic = (await w.get('/v1/exports/prices.csv?delimiter=semicolon&decimal=comma')).text;
+  assert.match(nordic, /;pro_monthly_nok;prod_pro;Pro;Pro, monthly;nok;1 250,50;month;1;exclusive;true;pro\r\n/);
+});
+
+// Invoices of a subscription, oldest first, as [billing_reason, amount_due, line period start, end, created].
+async function renewals(w, sub) {
+  const list = (await all(w.s.invoices.list({ subscription: sub.id, limit: 100 }))).reverse();
+  return list.map((i) => [i.billing_reason, i.amount_due, i.lines.data[0].period.start,
+    i.lines.data[0].period.end, i.created]);
+}
+
+test('after import, advancing the clock bills each subscription once on its imported date at its imported price', async () => {
+  const w = await subscribedWorld('Fornyelse AS');
+  const subs = {};
+  for (const ext of ['OLD-SUB-1', 'OLD-SUB-2', 'OLD-SUB-3', 'OLD-SUB-4']) subs[ext] = await subByExt(w, ext);
+  await w.s.testHelpers.testClocks.advance(w.clock.id, { frozen_time: utc('2026-03-14T23:00:00Z') });
+  assert.deepEqual((await w.s.invoices.list()).data, [], 'nothing before the first imported date');
+  await w.s.testHelpers.testClocks.advance(w.clock.id, { frozen_time: utc('2026-04-02') });
+  // 3 × 249.00; 1 × 1 250.50 + 2 × 249.00; the trial ends into 1 × 12 990.00 a year
+  assert.deepEqual(await renewals(w, subs['OLD-SUB-1']),
+    [['subscription_cycle', 74700, utc('2026-03-15'), utc('2026-04-15'), utc('2026-03-15')]]);
+  assert.deepEqual(await renewals(w, subs['OLD-SUB-2']),
+    [['subscription_cycle', 174850, utc('2026-04-01'), utc('2026-05-01'), utc('2026-04-01')]]);
+  assert.deepEqual(await renewals(w, subs['OLD-SUB-3']),
+    [['subscription_cycle', 1299000, utc('2026-03-31'), utc('2027-03-31'), utc('2026-03-31')]]);
+  assert.deepEqual(await renewals(w, subs['OLD-SUB-4']), []);
+  const inv2 = (await w.s.invoices.list({ subscription: subs['OLD-SUB-2'].id })).data[0];
+  assert.deepEqual(inv2.lines.data.map((l) => [l.amount, l.quantity]).sort((a, b) => a[0] - b[0]),
+    [[49800, 2], [125050, 1]]);
+  assert.equal(inv2.collection_method, 'send_invoice');
+  assert.equal(inv2.due_date, utc('2026-04-15'));
+  // the quarterly one was set to cancel at its period end: it ends on its date, billing nothing
+  await w.s.testHelpers.testClocks.advance(w.clock.id, { frozen_time: utc('2026-05-21') });
+  const s4 = await w.s.subscriptions.retrieve(subs['OLD-SUB-4'].id);
+  assert.equal(s4.status, 'canceled');
+  assert.equal(s4.ended_at, utc('2026-05-20'));
+  assert.deepEqual(await renewals(w, subs['OLD-SUB-4']), []);
+  assert.deepEqual((await renewals(w, subs['OLD-SUB-1'])).map((x) => [x[1], x[2]]),
+    [[74700, utc('2026-03-15')], [74700, utc('2026-04-15')], [74700, utc('2026-05-15')]]);
+  assert.deepEqual((await renewals(w, subs['OLD-SUB-2'])).map((x) => [x[1], x[2]]),
+    [[174850, utc('2026-04-01')], [174850, utc('2026-05-01')]]);
+  assert.equal((await renewals(w, subs['OLD-SUB-3'])).length, 1);
 });
