@@ -15,7 +15,7 @@ DEBS    := $(shell sed -e 's/\#.*//' deps/debian.txt | tr -s ' \n' ' ')
 # The shared reference files (camt.054 samples) sit beside the project.
 export RECUR_SHARED ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: all deps build test unit api crash crash-test lint run bench bench-billing soak coverage \
+.PHONY: all deps build test unit api crash crash-test lint run bench bench-billing bench-import soak coverage \
 	clean test-asan test-valgrind fuzz
 
 all: build
@@ -80,6 +80,11 @@ run: build
 bench: build
 	@bench/run.sh $(BUILD)/recur
 	@sh bench/billing.sh $(BUILD)
+	@sh bench/import.sh $(BUILD)/recur
+
+# CSV imports alone (BENCH_IMPORT_N="1000000" for the issue's size).
+bench-import: build
+	@sh bench/import.sh $(BUILD)/recur
 
 # 5 minutes of mixed reads and writes at 64 connections (SOAK_SECONDS=60 for less):
 # fails on any 5xx, socket error or RSS growth of 10 % or more.

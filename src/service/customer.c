@@ -234,19 +234,7 @@ static int external_id_check(struct svc *s, const json_t *c, struct recur_err *e
 int svc_customer_by_external_id(char *id, size_t cap, struct svc *s, const char *ext,
 				struct recur_err *e)
 {
-	struct store_filter f = { .col = "external_id", .op = "=", .val = SV_TEXT(ext) };
-	struct store_page pg = { .limit = 1 };
-	json_t *rows = NULL;
-	bool more = false;
-	int rc = store_obj_list(&rows, &more, s->db, &svc_customers_table, &s->scope, &f, 1, &pg, e);
-	if (rc < 0)
-		return rc;
-	json_t *c = json_array_get(rows, 0);
-	rc = c ? 1 : 0;
-	if (c)
-		snprintf(id, cap, "%s", json_string_value(json_object_get(c, "id")));
-	json_decref(rows);
-	return rc;
+	return svc_find_id(id, cap, s, &svc_customers_table, "external_id", ext, e);
 }
 
 /*

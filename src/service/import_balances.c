@@ -172,4 +172,5 @@ static int export(struct imp_export *x, struct svc *s, struct recur_err *e)
 const struct imp_type imp_balances = {
 	.name = "balances", .cols = cols, .required = required,
 	.examples = { example1, example2 }, .metadata = false, .apply = apply, .export = export,
+	.one_use_case = true,
 };

@@ -47,6 +47,12 @@ struct imp_type {
 	const char *const *examples[2];/* the template's two rows, aligned with cols */
 	bool metadata;                 /* accepts metadata.<key> columns */
 	/*
+	 * apply writes through one use case, which is a savepoint of its own:
+	 * the engine adds none around the row (a savepoint's release costs a
+	 * quarter of a row in a large transaction, docs/benchmarks.md).
+	 */
+	bool one_use_case;
+	/*
 	 * Applies one row inside its own savepoint: 0 with *out set, or
 	 * IMP_ROW_FAILED when the row's errors have been reported (the engine
 	 * rolls the row back), or another negative code for a failure that stops

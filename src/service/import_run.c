@@ -325,10 +325,12 @@ static int read_row(struct imp_run *r, const struct csv_record *rec, struct recu
 			json_object_set_new(row.metadata, r->meta_keys[i], json_string(rec->fields[i]));
 		}
 	}
-	if ((rc = svc_begin(r->s, e)) < 0)
+	bool own = !r->t->one_use_case;
+	if (own && (rc = svc_begin(r->s, e)) < 0)
 		goto done;
 	rc = r->t->apply(r, &row, &oc, e);
-	rc = svc_finish(r->s, rc, e);
+	if (own)
+		rc = svc_finish(r->s, rc, e);
 	if (rc == IMP_ROW_FAILED) {
 		rc = 0;
 	} else if (rc == 0) {
@@ -480,8 +482,17 @@ static int execute(json_t *imp, struct svc *s, svc_import_read_fn read, void *ct
 		goto done;
 	rows_began = 1;
 	bool quiet = s->quiet;
+	struct svc_cache *cache = s->cache;
 	s->quiet = !o.events;
+	/* Rows of subscriptions and balances read prices and products but never change them. */
+	if (!cache && r.t != &imp_prices && !(s->cache = svc_cache_new())) {
+		rc = err_internal(e, "out of memory");
+		goto done;
+	}
 	rc = feed(&r, read, ctx, e);
+	if (s->cache != cache)
+		svc_cache_free(s->cache);
+	s->cache = cache;
 	s->quiet = quiet;
 	if (rc == 0 && !r.header_done)
 		keep_error(&r, 1, "", "", "The file is empty: it needs a header row");

@@ -54,25 +54,8 @@ static const char *const param_map[] = {
 static int resolve(char *id, size_t cap, struct svc *s, const struct store_table *t,
 		   const char *key_col, const char *ref, struct recur_err *e)
 {
-	json_t *obj = NULL, *rows = NULL;
-	bool more = false;
-	int rc = store_obj_get(&obj, s->db, t, &s->scope, ref, e);
-	json_decref(obj);
-	if (rc == 0) {
-		snprintf(id, cap, "%s", ref);
-		return 1;
-	}
-	if (rc != RECUR_ENOTFOUND)
-		return rc;
-	struct store_filter f = { .col = key_col, .op = "=", .val = SV_TEXT(ref) };
-	struct store_page pg = { .limit = 1 };
-	if ((rc = store_obj_list(&rows, &more, s->db, t, &s->scope, &f, 1, &pg, e)) < 0)
-		return rc;
-	json_t *found = json_array_get(rows, 0);
-	if (found)
-		snprintf(id, cap, "%s", json_string_value(json_object_get(found, "id")));
-	json_decref(rows);
-	return found ? 1 : 0;
+	int rc = svc_find_id(id, cap, s, t, "id", ref, e);
+	return rc != 0 ? rc : svc_find_id(id, cap, s, t, key_col, ref, e);
 }
 
 /* The subscription the row names: by id (must exist) or external_id (may not). */
@@ -298,4 +281,5 @@ static int export(struct imp_export *x, struct svc *s, struct recur_err *e)
 const struct imp_type imp_subscriptions = {
 	.name = "subscriptions", .cols = cols, .required = required,
 	.examples = { example1, example2 }, .metadata = true, .apply = apply, .export = export,
+	.one_use_case = true,
 };

@@ -174,6 +174,33 @@ int svc_get_cached(json_t **out, struct svc *s, const struct store_table *t, con
 	return 0;
 }
 
+struct found_id {
+	char *id;
+	size_t cap;
+	bool found;
+};
+
+static int take_id(void *ctx, const struct store_row *row)
+{
+	struct found_id *f = ctx;
+	snprintf(f->id, f->cap, "%s", store_row_text(row, 0, NULL));
+	f->found = true;
+	return 0;
+}
+
+int svc_find_id(char *id, size_t cap, struct svc *s, const struct store_table *t,
+		const char *col, const char *value, struct recur_err *e)
+{
+	char sql[256];
+	struct found_id f = { .id = id, .cap = cap };
+	struct store_val v[] = { SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode),
+				 SV_TEXT(value) };
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE tenant_id = $1 AND livemode = $2"
+		 " AND %s = $3%s LIMIT 1", t->table, col, t->soft_delete ? " AND deleted = 0" : "");
+	int rc = store_query(s->db, sql, v, 3, take_id, &f, e);
+	return rc < 0 ? rc : f.found ? 1 : 0;
+}
+
 int svc_get(json_t **out, struct svc *s, const struct store_table *t, const char *id,
 	    struct recur_err *e)
 {

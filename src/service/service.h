@@ -116,6 +116,14 @@ void svc_cache_free(struct svc_cache *c);
 int svc_get_cached(json_t **out, struct svc *s, const struct store_table *t, const char *id,
 		   struct recur_err *e);
 
+/*
+ * The id of t's object (not deleted) whose column col equals value, by one
+ * indexed query that builds no object: copies it into id and returns 1, or
+ * returns 0 when there is none. col is a name written in code, never input.
+ */
+int svc_find_id(char *id, size_t cap, struct svc *s, const struct store_table *t,
+		const char *col, const char *value, struct recur_err *e);
+
 /* Generic retrieve/list for resources without special rules. */
 int svc_get(json_t **out, struct svc *s, const struct store_table *t, const char *id,
 	    struct recur_err *e);

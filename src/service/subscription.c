@@ -528,7 +528,8 @@ static int item_param(struct sub_item_in *out, struct svc *s, const json_t *it, 
 	    (rc = params_string(&price, it, "price", 255, e)) < 0 ||
 	    (rc = params_int(&out->quantity, it, "quantity", 0, SUB_MAX_QUANTITY, e)) < 0)
 		return rc;
-	if ((rc = store_obj_get(&out->price, s->db, &svc_prices_table, &s->scope, price, e)) < 0) {
+	/* through the caller's cache (an import of subscriptions reads few prices many times) */
+	if ((rc = svc_get_cached(&out->price, s, &svc_prices_table, price, e)) < 0) {
 		snprintf(e->param, sizeof(e->param), "price");
 		e->status = 400;
 		return RECUR_EINVAL;

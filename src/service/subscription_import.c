@@ -244,6 +244,7 @@ static int create(json_t **out, struct svc *s, struct import_in *in, const json_
 		goto done;
 	for (size_t i = 0; i < in->nitems && rc >= 0; i++)
 		rc = new_item(s, id, &in->items[i], e);
+	/* saved again through the one path that keeps every due date (sub_save) */
 	if (rc >= 0)
 		rc = sub_save(s, row, NULL, "customer.subscription.created", e);
 	if (rc >= 0)
@@ -420,18 +421,5 @@ done:
 int svc_subscription_by_external_id(char *id, size_t cap, struct svc *s, const char *ext,
 				    struct recur_err *e)
 {
-	struct store_filter f = { .col = "external_id", .op = "=", .val = SV_TEXT(ext) };
-	struct store_page pg = { .limit = 1 };
-	json_t *rows = NULL;
-	bool more = false;
-	int rc = store_obj_list(&rows, &more, s->db, &svc_subscriptions_table, &s->scope, &f, 1,
-				&pg, e);
-	if (rc < 0)
-		return rc;
-	json_t *sub = json_array_get(rows, 0);
-	rc = sub ? 1 : 0;
-	if (sub)
-		snprintf(id, cap, "%s", json_string_value(json_object_get(sub, "id")));
-	json_decref(rows);
-	return rc;
+	return svc_find_id(id, cap, s, &svc_subscriptions_table, "external_id", ext, e);
 }
