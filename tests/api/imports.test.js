@@ -532,3 +532,140 @@ test('after import, advancing the clock bills each subscription once on its impo
     [[174850, utc('2026-04-01')], [174850, utc('2026-05-01')]]);
   assert.equal((await renewals(w, subs['OLD-SUB-3'])).length, 1);
 });
+
+test('a re-import correcting 10 subscriptions\' next billing dates: 10 updated, the renewal on the new dates', async () => {
+  const w = world('Datoretting AS');
+  await importCsv(w, 'prices', fixture('prices.csv'));
+  const { clock } = await clockCustomers(w, FIXTURE_CLOCK_CUSTOMERS);
+  const first = await importCsv(w, 'subscriptions', fixture('subscriptions_twelve.csv'));
+  assert.deepEqual(counts(first), { status: 'succeeded', rows: 12, created: 12, updated: 0, unchanged: 0, errors: 0 });
+  const fix = await importForm(w, 'subscriptions', fixture('subscriptions_twelve_dates.csv'), 'dates.csv');
+  assert.deepEqual(counts(fix), { status: 'succeeded', rows: 12, created: 0, updated: 10, unchanged: 2, errors: 0 });
+  const subs = {};
+  for (const x of await all(w.s.subscriptions.list({ limit: 100 }))) subs[x.external_id] = x;
+  for (let i = 1; i <= 12; i++) {
+    const x = subs[`TEN-${String(i).padStart(2, '0')}`];
+    const moved = i <= 10;
+    // no current_period_start column: the period is the month before the corrected date
+    assert.deepEqual([x.items.data[0].quantity, x.items.data[0].current_period_start, x.items.data[0].current_period_end,
+      x.billing_cycle_anchor], moved
+      ? [i, utc('2026-02-25'), utc('2026-03-25'), utc('2026-03-25')]
+      : [i, utc('2026-02-15'), utc('2026-03-15'), utc('2026-03-15')], x.external_id);
+  }
+  // the old date bills only the two left on it; the new date the ten, each i × 249.00
+  await w.s.testHelpers.testClocks.advance(clock.id, { frozen_time: utc('2026-03-20') });
+  const billed = async () => (await all(w.s.invoices.list({ limit: 100 }))).map((inv) => {
+    const sub = Object.values(subs).find((x) => x.id === inv.subscription);
+    return [sub.external_id, inv.amount_due, inv.lines.data[0].period.start, inv.lines.data[0].period.end];
+  }).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  assert.deepEqual(await billed(), [
+    ['TEN-11', 11 * 24900, utc('2026-03-15'), utc('2026-04-15')],
+    ['TEN-12', 12 * 24900, utc('2026-03-15'), utc('2026-04-15')],
+  ]);
+  await w.s.testHelpers.testClocks.advance(clock.id, { frozen_time: utc('2026-03-26') });
+  const after = await billed();
+  assert.equal(after.length, 12);
+  for (let i = 1; i <= 10; i++) {
+    assert.deepEqual(after[i - 1], [`TEN-${String(i).padStart(2, '0')}`, i * 24900, utc('2026-03-25'), utc('2026-04-25')]);
+  }
+});
+
+// A customers file of n generated rows (about 100 bytes each).
+function bigCustomers(n, tag) {
+  const lines = ['external_id,name,email,currency,address_line1,address_city,address_country,metadata.batch'];
+  for (let i = 0; i < n; i++) {
+    lines.push(`${tag}-${String(i).padStart(6, '0')},Kunde ${tag} nummer ${i} AS,kunde${i}@${tag.toLowerCase()}.example.no,nok,Gate ${i % 500},Bergen,NO,${tag}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const customerCount = (w) => JSON.parse(server.sql(
+  `SELECT count(*) AS n FROM customers WHERE tenant_id = '${w.t.id}' AND livemode = 0`))[0].n;
+
+async function waitImport(w, id, ms = 30000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const r = await w.get(`/v1/imports/${id}`);
+    assert.equal(r.status, 200, r.text);
+    if (r.json.status === 'succeeded' || r.json.status === 'failed') return r.json;
+    if (Date.now() > until) throw new Error(`import ${id} still ${r.json.status}`);
+    await sleep(100);
+  }
+}
+
+test('dry_run writes nothing and says what would happen; emit_events=false writes no events; a file over 1 MiB runs in the background', async () => {
+  const w = world('Prøvekjøring AS');
+  await importCsv(w, 'prices', fixture('prices.csv'));
+  await clockCustomers(w, FIXTURE_CLOCK_CUSTOMERS);
+  const before = server.dump();
+  const dry = await importCsv(w, 'subscriptions', fixture('subscriptions.csv'), { mode: 'dry_run' });
+  assert.equal(dry.mode, 'dry_run');
+  assert.deepEqual(counts(dry), { status: 'succeeded', rows: 4, created: 4, updated: 0, unchanged: 0, errors: 0 });
+  assert.equal(dry.failure_message, null);
+  assert.deepEqual(changedTables(before, server.dump()), ['audit_log', 'import_chunks', 'imports']);
+  assert.deepEqual((await w.s.subscriptions.list({ status: 'all' })).data, []);
+  // a dry run of a file with errors: failed, the report, still nothing written
+  const dryBad = await importCsv(w, 'subscriptions', fixture('subscriptions_errors.csv'), { mode: 'dry_run', partial: 'true' });
+  assert.deepEqual(counts(dryBad), { status: 'failed', rows: 29, created: 5, updated: 0, unchanged: 0, errors: 25 });
+  assert.match(dryBad.failure_message, /dry run/);
+  assert.deepEqual((await w.s.subscriptions.list({ status: 'all' })).data, []);
+  // the imports list and its filters
+  const listed = await w.get('/v1/imports?type=subscriptions&status=failed');
+  assert.deepEqual(listed.json.data.map((x) => x.id), [dryBad.id]);
+
+  // emit_events=false: the customers are there, their events are not
+  const eventsBefore = (await all(w.s.events.list({ limit: 100 }))).length;
+  const quiet = await importCsv(w, 'customers', fixture('customers.csv'), { emit_events: 'false' });
+  assert.equal(quiet.emit_events, false);
+  assert.deepEqual(counts(quiet), { status: 'succeeded', rows: 4, created: 4, updated: 0, unchanged: 0, errors: 0 });
+  assert.equal(customerCount(w), 3 + 4);
+  assert.equal((await all(w.s.events.list({ limit: 100 }))).length, eventsBefore);
+  // and with events (the default) an update has its event
+  const loud = await importCsv(w, 'customers', 'external_id,name\nCRM-20004,Hansen Rør og Varme AS\n');
+  assert.deepEqual(counts(loud), { status: 'succeeded', rows: 1, created: 0, updated: 1, unchanged: 0, errors: 0 });
+  assert.deepEqual((await eventsOf(w, 'customer.updated')).map((x) => x.data.object.name), ['Hansen Rør og Varme AS']);
+
+  // over 1 MiB: answered pending, run by the import worker
+  const big = bigCustomers(12000, 'BIG');
+  assert.ok(Buffer.byteLength(big) > 1024 * 1024);
+  const pending = await importForm(w, 'customers', big, 'big.csv');
+  assert.equal(pending.status, 'pending');
+  assert.equal(pending.size, Buffer.byteLength(big));
+  assert.deepEqual([pending.rows, pending.created_count, pending.started_at, pending.finished_at], [0, 0, null, null]);
+  const done = await waitImport(w, pending.id);
+  assert.deepEqual(counts(done), { status: 'succeeded', rows: 12000, created: 12000, updated: 0, unchanged: 0, errors: 0 });
+  assert.equal(done.progress, null);
+  assert.equal(customerCount(w), 7 + 12000);
+});
+
+test('running the same balances file twice changes nothing the second time, and the ledger stays balanced', async () => {
+  const w = world('Saldo AS');
+  await importCsv(w, 'customers', fixture('customers.csv'));
+  const first = await importCsv(w, 'balances', fixture('balances.csv'));
+  assert.deepEqual(counts(first), { status: 'succeeded', rows: 4, created: 4, updated: 0, unchanged: 0, errors: 0 });
+  const dumpAfterFirst = server.dump();
+  const again = await importCsv(w, 'balances', fixture('balances.csv'));
+  assert.deepEqual(counts(again), { status: 'succeeded', rows: 4, created: 0, updated: 0, unchanged: 4, errors: 0 });
+  assert.deepEqual(changedTables(dumpAfterFirst, server.dump()), ['audit_log', 'import_chunks', 'imports']);
+  // the same reference with another amount is an error, not a second balance
+  const changed = await importCsv(w, 'balances', fixture('balances.csv').replace('1250.00', '1300.00'));
+  assert.deepEqual(changed.errors.map((x) => [x.row, x.column, x.value]), [[2, 'amount', '1300.00']]);
+  assert.match(changed.errors[0].message, /another amount/);
+
+  const byExt = {};
+  for (const c of await all(w.s.customers.list({ limit: 100 }))) byExt[c.external_id] = c;
+  const ledger = async (ext) => {
+    const r = await w.get(`/v1/customers/${byExt[ext].id}/ledger`);
+    assert.equal(r.status, 200, r.text);
+    return r.json;
+  };
+  const l1 = await ledger('CRM-20001');
+  // a debt of 1 250.00 and a credit of 50.00: 1 200.00 owed, as the customer's balance says
+  assert.equal(l1.balance, 120000);
+  assert.equal((await w.s.customers.retrieve(byExt['CRM-20001'].id)).balance, 120000);
+  const l2 = await ledger('CRM-20002');
+  assert.equal(l2.balance, -30000);
+  const r = spawnSync(BIN, ['verify', '--db', server.db, '--tenant', w.t.id], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /FAIL/);
+});
