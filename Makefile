@@ -9,7 +9,7 @@ LISTEN  ?= 127.0.0.1:8080
 ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_form fuzz_json_params fuzz_money fuzz_date fuzz_camt054
+FUZZ_TARGETS := fuzz_form fuzz_json_params fuzz_money fuzz_date fuzz_camt054 fuzz_csv
 SANITIZE     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 DEBS    := $(shell sed -e 's/\#.*//' deps/debian.txt | tr -s ' \n' ' ')
 # The shared reference files (camt.054 samples) sit beside the project.
