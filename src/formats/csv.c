@@ -181,7 +181,10 @@ static void on_record_end(int c, void *rd)
 		/*
 		 * libcsv (CSV_REPALL_NL) reports every newline outside a record:
 		 * the LF of a CRLF, which ends nothing, and blank lines, which
-		 * take a row number but are not records.
+		 * take a row number but are not records. libcsv skips blanks
+		 * before it reports a newline, so a CR, blanks and an LF count
+		 * as one line end (only a CR-only file with a line of blanks
+		 * would number its rows one short from there).
 		 */
 		if (!(c == '\n' && prev == '\r'))
 			r->row++;
