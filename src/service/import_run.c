@@ -32,6 +32,7 @@ struct imp_run {
 	int map[CSV_MAX_FIELDS];    /* file column -> type column; -1 metadata, -2 ignored */
 	char *meta_keys[CSV_MAX_FIELDS];
 	int nfile_cols;
+	int64_t header_row;
 	bool header_done, header_bad, file_bad;
 	int64_t rows, created, updated, unchanged, error_count;
 	struct imp_err *errs;
@@ -259,7 +260,7 @@ static void header_error(struct imp_run *r, const char *col, const char *name, c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	keep_error(r, 1, col, name, msg);
+	keep_error(r, r->header_row, col, name, msg);
 	r->header_bad = true;
 }
 
@@ -267,6 +268,7 @@ static void read_header(struct imp_run *r, const struct csv_record *rec)
 {
 	bool seen[IMP_MAX_COLS] = { 0 };
 	r->nfile_cols = rec->nfields;
+	r->header_row = rec->row; /* 1, unless blank lines come first (formats/csv.h) */
 	for (int i = 0; i < rec->nfields; i++) {
 		char name[CSV_MAX_FIELD + 1];
 		snprintf(name, sizeof(name), "%s", rec->fields[i]);
