@@ -1,4 +1,5 @@
 #include "jobs/mailer.h"
+#include "jobs/worker.h"
 #include "core/buf.h"
 #include "core/calendar.h"
 #include "core/log.h"
@@ -7,7 +8,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +21,8 @@ struct mail {
 };
 
 struct mailer {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stopping;
+	struct jobs_worker w;
 	struct mailer_opts o;
-	struct store *db;
 	struct mail mails[MAILER_BATCH];
 	int n;
 };
@@ -78,24 +74,24 @@ static int take_row(void *ctx, const struct store_row *r)
 static int claim(struct mailer *m, int64_t now, struct recur_err *e)
 {
 	struct store_val p[] = { SV_INT(now), SV_INT(MAILER_BATCH) };
-	int rc = store_begin(m->db, e);
+	int rc = store_begin(m->w.db, e);
 	if (rc < 0)
 		return rc;
-	rc = store_query(m->db,
+	rc = store_query(m->w.db,
 			 "SELECT tenant_id, livemode, id, recipient, subject, body, locale, attempts "
 			 "FROM email_messages WHERE status = 'pending' AND next_attempt_at <= $1 "
 			 "ORDER BY next_attempt_at, seq LIMIT $2",
 			 p, 2, take_row, m, e);
 	for (int i = 0; rc >= 0 && i < m->n; i++) {
 		struct store_val u[] = { SV_INT(now + MAILER_LEASE), SV_TEXT(m->mails[i].id) };
-		rc = store_exec(m->db, "UPDATE email_messages SET next_attempt_at = $1 WHERE id = $2",
+		rc = store_exec(m->w.db, "UPDATE email_messages SET next_attempt_at = $1 WHERE id = $2",
 				u, 2, e);
 	}
 	if (rc < 0) {
-		store_rollback(m->db);
+		store_rollback(m->w.db);
 		return rc;
 	}
-	return store_commit(m->db, e);
+	return store_commit(m->w.db, e);
 }
 
 /* RFC 5322 §3.3 date of t in UTC: "Sun, 22 Nov 2026 04:29:23 +0000". */
@@ -255,7 +251,7 @@ static int record(struct mailer *m, const struct mail *x, bool ok, const char *e
 	struct store_val p[] = { SV_TEXT(status), SV_INT(attempts), SV_INT(next),
 				 SV_TEXT(ok ? NULL : err), ok ? SV_INT(now) : SV_NULL,
 				 SV_TEXT(x->id) };
-	return store_exec(m->db,
+	return store_exec(m->w.db,
 			  "UPDATE email_messages SET status = $1, attempts = $2, next_attempt_at = $3, "
 			  "last_error = $4, sent_at = $5 WHERE id = $6",
 			  p, 6, e);
@@ -287,27 +283,15 @@ static int pass(struct mailer *m, struct recur_err *e)
 static void *run(void *arg)
 {
 	struct mailer *m = arg;
-	pthread_mutex_lock(&m->lock);
-	while (!m->stopping) {
-		pthread_mutex_unlock(&m->lock);
+	while (!jobs_worker_stopping(&m->w)) {
 		struct recur_err e;
 		err_clear(&e);
 		int n = pass(m, &e);
 		if (n < 0)
 			log_warn("mailer: claiming mails failed: %s", e.message);
-		pthread_mutex_lock(&m->lock);
-		if (n == MAILER_BATCH)
-			continue; /* more are due: no sleep */
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)MAILER_IDLE_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		while (!m->stopping &&
-		       pthread_cond_timedwait(&m->wake, &m->lock, &until) != ETIMEDOUT)
-			;
+		if (n != MAILER_BATCH) /* else more are due: no sleep */
+			jobs_worker_idle(&m->w, MAILER_IDLE_MS);
 	}
-	pthread_mutex_unlock(&m->lock);
 	return NULL;
 }
 
@@ -319,41 +303,25 @@ int mailer_start(struct mailer **out, const struct mailer_opts *o, struct recur_
 	if (!m)
 		return err_internal(e, "out of memory");
 	m->o = *o;
-	pthread_mutex_init(&m->lock, NULL);
-	pthread_cond_init(&m->wake, NULL);
 	/* Before the thread: curl_global_init is not safe to race. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || sodium_init() < 0) {
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || sodium_init() < 0)
 		rc = err_internal(e, "cannot initialise libcurl");
-		goto fail;
-	}
-	if ((rc = store_open(&m->db, o->db_url, e)) < 0)
-		goto fail;
-	if (pthread_create(&m->thread, NULL, run, m) != 0) {
-		rc = err_internal(e, "cannot start the mailer thread");
-		goto fail;
+	else if ((rc = jobs_worker_open(&m->w, o->db_url, e)) == 0)
+		rc = jobs_worker_run(&m->w, run, m, "mailer", e);
+	if (rc < 0) {
+		jobs_worker_close(&m->w);
+		free(m);
+		return rc;
 	}
 	*out = m;
 	return 0;
-fail:
-	store_close(m->db);
-	pthread_cond_destroy(&m->wake);
-	pthread_mutex_destroy(&m->lock);
-	free(m);
-	return rc;
 }
 
 void mailer_stop(struct mailer *m)
 {
 	if (!m)
 		return;
-	pthread_mutex_lock(&m->lock);
-	m->stopping = 1;
-	pthread_cond_signal(&m->wake);
-	pthread_mutex_unlock(&m->lock);
-	pthread_join(m->thread, NULL);
-	store_close(m->db);
-	pthread_cond_destroy(&m->wake);
-	pthread_mutex_destroy(&m->lock);
+	jobs_worker_close(&m->w);
 	free(m);
 }
 

@@ -1,22 +1,17 @@
 #include "jobs/scheduler.h"
+#include "jobs/worker.h"
 #include "service/collection.h"
 #include "service/subscription.h"
 #include "service/subscription_schedule.h"
 #include "store/idempotency.h"
 #include "core/log.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
 struct scheduler {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stopping;
+	struct jobs_worker w;
 	int64_t next_purge;
-	struct store *db;
 };
 
 int scheduler_purge_idempotency(struct store *db, int64_t now, struct recur_err *e)
@@ -36,14 +31,12 @@ int scheduler_purge_idempotency(struct store *db, int64_t now, struct recur_err 
 static void *run(void *arg)
 {
 	struct scheduler *s = arg;
-	pthread_mutex_lock(&s->lock);
-	while (!s->stopping) {
-		pthread_mutex_unlock(&s->lock);
+	while (!jobs_worker_stopping(&s->w)) {
 		struct recur_err e;
 		err_clear(&e);
 		int64_t now = (int64_t)time(NULL);
 		if (now >= s->next_purge) {
-			int n = scheduler_purge_idempotency(s->db, now, &e);
+			int n = scheduler_purge_idempotency(s->w.db, now, &e);
 			if (n < 0)
 				log_warn("scheduler: purging idempotency keys failed: %s", e.message);
 			else if (n > 0)
@@ -56,44 +49,37 @@ static void *run(void *arg)
 		 * at t is not due at t, and nothing of a subscription waits on it.
 		 */
 		do {
-			if (svc_schedule_run_due_wall(&done, s->db, now, &e) < 0) {
+			if (svc_schedule_run_due_wall(&done, s->w.db, now, &e) < 0) {
 				log_warn("scheduler: subscription schedule starts failed: %s", e.message);
 				break;
 			}
 			total += done;
-		} while (done == SVC_SCHEDULE_BATCH && !s->stopping);
+		} while (done == SVC_SCHEDULE_BATCH && !jobs_worker_stopping(&s->w));
 		if (total)
 			log_info("scheduler: started %d subscription schedules", total);
 		total = 0;
 		do {
-			if (svc_subscription_run_due_wall(&done, s->db, now, &e) < 0) {
+			if (svc_subscription_run_due_wall(&done, s->w.db, now, &e) < 0) {
 				log_warn("scheduler: subscription due work failed: %s", e.message);
 				break;
 			}
 			total += done;
-		} while (done == SVC_RENEWAL_BATCH && !s->stopping);
+		} while (done == SVC_RENEWAL_BATCH && !jobs_worker_stopping(&s->w));
 		if (total)
 			log_info("scheduler: ran the due work of %d subscriptions", total);
 		/* Payment retries and other collection work of invoices (collection.h). */
 		total = 0;
 		do {
-			if (svc_collection_run_due_wall(&done, s->db, now, &e) < 0) {
+			if (svc_collection_run_due_wall(&done, s->w.db, now, &e) < 0) {
 				log_warn("scheduler: invoice collection failed: %s", e.message);
 				break;
 			}
 			total += done;
-		} while (done == SVC_COLLECTION_BATCH && !s->stopping);
+		} while (done == SVC_COLLECTION_BATCH && !jobs_worker_stopping(&s->w));
 		if (total)
 			log_info("scheduler: ran the collection work of %d invoices", total);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += SCHEDULER_TICK_SECONDS;
-		pthread_mutex_lock(&s->lock);
-		while (!s->stopping &&
-		       pthread_cond_timedwait(&s->wake, &s->lock, &until) != ETIMEDOUT)
-			;
+		jobs_worker_idle(&s->w, (int64_t)SCHEDULER_TICK_SECONDS * 1000);
 	}
-	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
 
@@ -104,35 +90,20 @@ int scheduler_start(struct scheduler **out, const char *db_url, struct recur_err
 	*out = NULL;
 	if (!s)
 		return err_internal(e, "out of memory");
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->wake, NULL);
-	if ((rc = store_open(&s->db, db_url, e)) < 0)
-		goto fail;
-	if (pthread_create(&s->thread, NULL, run, s) != 0) {
-		rc = err_internal(e, "cannot start the scheduler thread");
-		goto fail;
+	if ((rc = jobs_worker_open(&s->w, db_url, e)) < 0 ||
+	    (rc = jobs_worker_run(&s->w, run, s, "scheduler", e)) < 0) {
+		jobs_worker_close(&s->w);
+		free(s);
+		return rc;
 	}
 	*out = s;
 	return 0;
-fail:
-	store_close(s->db);
-	pthread_cond_destroy(&s->wake);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
-	return rc;
 }
 
 void scheduler_stop(struct scheduler *s)
 {
 	if (!s)
 		return;
-	pthread_mutex_lock(&s->lock);
-	s->stopping = 1;
-	pthread_cond_signal(&s->wake);
-	pthread_mutex_unlock(&s->lock);
-	pthread_join(s->thread, NULL);
-	store_close(s->db);
-	pthread_cond_destroy(&s->wake);
-	pthread_mutex_destroy(&s->lock);
+	jobs_worker_close(&s->w);
 	free(s);
 }

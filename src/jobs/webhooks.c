@@ -1,4 +1,5 @@
 #include "jobs/webhooks.h"
+#include "jobs/worker.h"
 #include "core/log.h"
 #include "core/netaddr.h"
 #include "jobs/webhook_policy.h"
@@ -7,7 +8,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +16,8 @@
 #include <time.h>
 
 struct webhooks {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int stopping;
+	struct jobs_worker w;
 	struct webhooks_opts o;
-	struct store *db;
 	CURLM *multi;
 	struct svc_webhook_job jobs[WEBHOOKS_BATCH];
 	struct svc_webhook_result res[WEBHOOKS_BATCH];
@@ -129,7 +125,7 @@ static int send_batch(struct webhooks *w, struct slot *slots, int n, struct recu
 			int j = next++;
 			memset(&w->res[j], 0, sizeof(w->res[j]));
 			/* loaded here, between sends, so the receivers work meanwhile */
-			if (svc_webhook_load(w->db, &w->jobs[j], j > 0 ? &w->jobs[j - 1] : NULL,
+			if (svc_webhook_load(w->w.db, &w->jobs[j], j > 0 ? &w->jobs[j - 1] : NULL,
 					     e) < 0) {
 				w->res[j].outcome = SVC_WEBHOOK_RETRY;
 				w->res[j].next_attempt_at = (int64_t)time(NULL) + WEBHOOKS_LEASE;
@@ -176,13 +172,13 @@ static int round_once(struct webhooks *w, struct slot *slots, struct recur_err *
 {
 	int n = 0, disabled = 0, rc;
 	int64_t now = (int64_t)time(NULL);
-	if ((rc = svc_webhook_claim(w->jobs, &n, WEBHOOKS_BATCH, w->db, now, WEBHOOKS_LEASE,
+	if ((rc = svc_webhook_claim(w->jobs, &n, WEBHOOKS_BATCH, w->w.db, now, WEBHOOKS_LEASE,
 				    e)) < 0)
 		return rc;
 	if (n == 0)
 		return 0;
 	if ((rc = send_batch(w, slots, n, e)) >= 0)
-		rc = svc_webhook_record(&disabled, w->db, w->jobs, w->res, n, (int64_t)time(NULL),
+		rc = svc_webhook_record(&disabled, w->w.db, w->jobs, w->res, n, (int64_t)time(NULL),
 					w->o.retry_window, e);
 	if (disabled)
 		log_warn("webhooks: disabled %d endpoints that failed for %lld s", disabled,
@@ -198,27 +194,15 @@ static void *run(void *arg)
 	memset(slots, 0, sizeof(slots));
 	for (int i = 0; i < WEBHOOKS_IN_FLIGHT; i++)
 		slots[i].h = curl_easy_init();
-	pthread_mutex_lock(&w->lock);
-	while (!w->stopping) {
-		pthread_mutex_unlock(&w->lock);
+	while (!jobs_worker_stopping(&w->w)) {
 		struct recur_err e;
 		err_clear(&e);
 		int n = round_once(w, slots, &e);
 		if (n < 0)
 			log_warn("webhooks: delivery round failed: %s", e.message);
-		pthread_mutex_lock(&w->lock);
-		if (n == WEBHOOKS_BATCH)
-			continue; /* more are due: no pause */
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += WEBHOOKS_IDLE_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		while (!w->stopping &&
-		       pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT)
-			;
+		if (n != WEBHOOKS_BATCH) /* else more are due: no pause */
+			jobs_worker_idle(&w->w, WEBHOOKS_IDLE_MS);
 	}
-	pthread_mutex_unlock(&w->lock);
 	for (int i = 0; i < WEBHOOKS_IN_FLIGHT; i++) {
 		curl_easy_cleanup(slots[i].h);
 		curl_slist_free_all(slots[i].headers);
@@ -238,31 +222,25 @@ int webhooks_start(struct webhooks **out, const struct webhooks_opts *o, struct 
 		w->o.backoff_base_ms = WEBHOOK_BACKOFF_BASE_MS;
 	if (!w->o.retry_window)
 		w->o.retry_window = WEBHOOK_RETRY_WINDOW;
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || sodium_init() < 0 ||
 	    !(w->multi = curl_multi_init())) {
 		rc = err_internal(e, "cannot initialise libcurl");
 		goto done;
 	}
 	int released = 0;
-	if ((rc = store_open(&w->db, o->db_url, e)) < 0 ||
-	    (rc = svc_webhook_release_claims(&released, w->db, e)) < 0)
+	if ((rc = jobs_worker_open(&w->w, o->db_url, e)) < 0 ||
+	    (rc = svc_webhook_release_claims(&released, w->w.db, e)) < 0)
 		goto done;
 	if (released)
 		log_info("webhooks: %d deliveries claimed before a restart are due again", released);
-	if (pthread_create(&w->thread, NULL, run, w) != 0) {
-		rc = err_internal(e, "cannot start the webhook thread");
+	if ((rc = jobs_worker_run(&w->w, run, w, "webhook", e)) < 0)
 		goto done;
-	}
 	*out = w;
 done:
 	if (rc < 0) {
-		store_close(w->db);
+		jobs_worker_close(&w->w);
 		if (w->multi)
 			curl_multi_cleanup(w->multi);
-		pthread_cond_destroy(&w->wake);
-		pthread_mutex_destroy(&w->lock);
 		free(w);
 	}
 	return rc;
@@ -272,14 +250,7 @@ void webhooks_stop(struct webhooks *w)
 {
 	if (!w)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stopping = 1;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
+	jobs_worker_close(&w->w); /* the thread is done with the handles after this */
 	curl_multi_cleanup(w->multi);
-	store_close(w->db);
-	pthread_cond_destroy(&w->wake);
-	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
