@@ -65,7 +65,21 @@ static int errors_csv(json_t **out, struct api_call *c, struct recur_err *e)
 	return rc;
 }
 
-static int template(json_t **out, struct api_call *c, struct recur_err *e)
+static int make_template(struct buf *b, struct api_call *c, const char *type,
+			 struct recur_err *e)
+{
+	(void)c;
+	return svc_import_template(b, type, e);
+}
+
+static int make_export(struct buf *b, struct api_call *c, const char *type, struct recur_err *e)
+{
+	return svc_export(b, &c->svc, type, c->params, NULL, NULL, e);
+}
+
+/* A file named by the path's "{type}.csv", made by make. */
+static int type_file(json_t **out, struct api_call *c, struct recur_err *e,
+		     int (*make)(struct buf *, struct api_call *, const char *, struct recur_err *))
 {
 	struct buf b;
 	char type[64];
@@ -73,24 +87,20 @@ static int template(json_t **out, struct api_call *c, struct recur_err *e)
 	if (rc < 0)
 		return rc;
 	buf_init(&b, EXPORT_MAX);
-	if ((rc = svc_import_template(&b, type, e)) == 0)
+	if ((rc = make(&b, c, type, e)) == 0)
 		rc = answer_csv(out, c, &b, c->id);
 	buf_free(&b);
 	return rc;
 }
 
+static int template(json_t **out, struct api_call *c, struct recur_err *e)
+{
+	return type_file(out, c, e, make_template);
+}
+
 static int export(json_t **out, struct api_call *c, struct recur_err *e)
 {
-	struct buf b;
-	char type[64];
-	int rc = csv_name(type, sizeof(type), c->id, e);
-	if (rc < 0)
-		return rc;
-	buf_init(&b, EXPORT_MAX);
-	if ((rc = svc_export(&b, &c->svc, type, c->params, NULL, NULL, e)) == 0)
-		rc = answer_csv(out, c, &b, c->id);
-	buf_free(&b);
-	return rc;
+	return type_file(out, c, e, make_export);
 }
 
 const struct api_route api_import_routes[] = {
