@@ -320,6 +320,12 @@ static int post_invoice(struct posting *p, const struct billing_ledger_event *ev
 	    BILLING_LEDGER_NO_RATE);
 	put(p, BILLING_LEDGER_CUSTOMER_CREDIT, ev->customer, debit, in->applied_balance,
 	    BILLING_LEDGER_NO_RATE);
+	if (in->opening) {
+		if (in->n_tax || in->n_revenue)
+			return fail(e, RECUR_EINVAL, "An opening balance has no tax or revenue splits");
+		put(p, BILLING_LEDGER_ADJUSTMENTS, NULL, !debit, net, BILLING_LEDGER_NO_RATE);
+		return 0;
+	}
 	if ((rc = put_revenue(p, !debit, net, in->revenue, in->n_revenue, e)) < 0)
 		return rc;
 	put_splits(p, BILLING_LEDGER_TAX_PAYABLE, !debit, in->tax, in->n_tax);

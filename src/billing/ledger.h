@@ -230,6 +230,11 @@ struct billing_ledger_invoice {
 	 */
 	const struct billing_ledger_split *revenue;
 	size_t n_revenue;
+	/*
+	 * An opening balance brought from another system: earned there, so
+	 * total is posted against adjustments, not revenue; it has no tax.
+	 */
+	bool opening;
 };
 
 /* PAYMENT, UNMATCHED_PAYMENT, UNMATCHED_ASSIGNED. */

@@ -492,7 +492,18 @@ int cn_plan_build(struct cn_plan *pl, struct svc *s, const json_t *p, struct rec
 		rc = RECUR_EINVAL;
 		goto done;
 	}
-	if ((rc = svc_invoice_now(&now, s, pl->inv.inv, e)) < 0 ||
+	/*
+	 * An opening balance was posted against adjustments, not revenue: a
+	 * credit note would take revenue back that recur never booked. It is
+	 * corrected by voiding it or by a balance transaction (docs/import.md).
+	 */
+	if (json_is_true(json_object_get(pl->inv.inv, "opening_balance"))) {
+		rc = err_invalid(e, "invoice", "The invoice %s is an opening balance from another"
+				 " system: void it, or adjust the customer's balance, instead",
+				 inv_str(pl->inv.inv, "id"));
+		goto done;
+	}
+		if ((rc = svc_invoice_now(&now, s, pl->inv.inv, e)) < 0 ||
 	    (rc = load_credited(&cr, s, invoice, e)) < 0 ||
 	    (rc = standalone_refunds(&refunds, s, invoice, e)) < 0)
 		goto done;

@@ -93,6 +93,7 @@ static const struct store_col invoice_cols[] = {
 	{ "dunning_attempts", COL_INT, 0 },
 	{ "reminders_sent", COL_INT, 0 }, /* send_invoice reminders sent (migration 008) */
 	{ "payment_reference", COL_TEXT, 0 }, /* KID for bank transfers (bank.h, migration 009) */
+	{ "opening_balance", COL_BOOL, 0 }, /* brought over by an import (migration 022) */
 	/* Stripe's running sums of the invoice's credit notes (credit_note.h, migration 010) */
 	{ "pre_payment_credit_notes_amount", COL_INT, 0 },
 	{ "post_payment_credit_notes_amount", COL_INT, 0 },

@@ -87,6 +87,17 @@ int svc_invoiceitem_create_internal(json_t **out, struct svc *s, const char *cus
 				    const char *subscription, const char *currency,
 				    const struct svc_invoice_line *line, struct recur_err *e);
 
+/*
+ * An open invoice brought over from another system (invoice_opening.c,
+ * docs/import.md): p holds customer (id), reference (the old system's key:
+ * once per customer and reference), amount (> 0, minor units), currency,
+ * due_date, and optionally number (the old invoice number, shown on its
+ * line), payment_reference (its KID/OCR, digits) and description. Finalized
+ * at once, posted against adjustments, not revenue.
+ */
+int svc_invoice_opening(json_t **out, enum svc_outcome *outcome, struct svc *s,
+			const json_t *p, struct recur_err *e);
+
 /* The endpoints. */
 int svc_invoice_create(json_t **out, struct svc *s, const json_t *p, struct recur_err *e);
 int svc_invoice_retrieve(json_t **out, struct svc *s, const char *id, struct recur_err *e);

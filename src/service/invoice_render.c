@@ -105,6 +105,9 @@ json_t *svc_invoice_render(struct svc *s, struct inv_ctx *c)
 	/* recur's KID for bank transfers (bank.h): shown only on invoices that have one. */
 	if (!json_is_string(json_object_get(r, "payment_reference")))
 		json_object_del(r, "payment_reference");
+	/* recur's opening balances (invoice_opening.c): shown only on them. */
+	if (!json_is_true(json_object_get(r, "opening_balance")))
+		json_object_del(r, "opening_balance");
 	/* recur's dunning charges (collection.c): shown once an invoice has any. */
 	json_object_del(r, "late_interest_until");
 	if (!json_is_integer(json_object_get(r, "reminder_fees")) &&

@@ -92,6 +92,7 @@ static int invoice_event(struct billing_ledger_event *ev, struct splits *tax, st
 			.applied_balance = applied,
 			.tax = tax->v,
 			.n_tax = tax->n,
+			.opening = json_is_true(json_object_get(c->inv, "opening_balance")),
 		},
 	};
 	snprintf(ev->currency, sizeof(ev->currency), "%s", inv_str(c->inv, "currency"));
