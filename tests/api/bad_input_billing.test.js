@@ -254,6 +254,41 @@ const cases = [
   badRaw('assigning an unknown unmatched payment', raw('POST', '/v1/unmatched_payments/ump_nope/assign',
     () => `invoice=${f.open}`), 404, 'id', 'resource_missing'),
 
+  // Imports and exports (docs/import.md): a request the import cannot even
+  // start is a 4xx that leaves no import object behind.
+  badRaw('import without a file', raw('POST', '/v1/imports', 'type=customers'),
+    400, 'file', 'parameter_missing'),
+  badRaw('import without a type', raw('POST', '/v1/imports', 'file=name%0Aa'),
+    400, 'type', 'parameter_missing'),
+  badRaw('import of an unknown type', raw('POST', '/v1/imports', 'type=invoices&file=name%0Aa'),
+    400, 'type', 'parameter_invalid'),
+  badRaw('import in an unknown mode', raw('POST', '/v1/imports', 'type=customers&mode=fast&file=name%0Aa'),
+    400, 'mode', 'parameter_invalid'),
+  badRaw('import with partial not a boolean', raw('POST', '/v1/imports',
+    'type=customers&partial=maybe&file=name%0Aa'), 400, 'partial', 'parameter_invalid'),
+  badRaw('import with an unknown delimiter', raw('POST', '/v1/imports',
+    'type=customers&delimiter=pipe&file=name%0Aa'), 400, 'delimiter', 'parameter_invalid'),
+  badRaw('import with an unknown parameter', raw('POST', '/v1/imports',
+    'type=customers&colour=red&file=name%0Aa'), 400, 'colour', 'parameter_unknown'),
+  badRaw('CSV body holding a NUL byte', raw('POST', '/v1/imports?type=customers', 'name\na\u0000b\n',
+    { ctype: 'text/csv' }), 400, 'file', 'parameter_invalid'),
+  badRaw('multipart body without parts', raw('POST', '/v1/imports', 'garbage',
+    { ctype: 'multipart/form-data' }), 400, undefined, 'parameter_invalid'),
+  badRaw('multipart file part holding a NUL byte', raw('POST', '/v1/imports',
+    '--XB\r\nContent-Disposition: form-data; name="type"\r\n\r\ncustomers\r\n' +
+    '--XB\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n' +
+    'Content-Type: text/csv\r\n\r\nname\na\u0000b\r\n--XB--\r\n',
+    { ctype: 'multipart/form-data; boundary=XB' }), 400, 'file', 'parameter_invalid'),
+  badRaw('template of an unknown type', raw('GET', '/v1/imports/templates/invoices.csv'),
+    404, 'type', 'resource_missing'),
+  badRaw('export that is not a .csv', raw('GET', '/v1/exports/customers.txt'),
+    404, undefined, 'resource_missing'),
+  badRaw('export with decimal commas and comma delimiters', raw('GET', '/v1/exports/customers.csv?decimal=comma'),
+    400, 'decimal', 'parameter_invalid'),
+  badRaw('an unknown import', raw('GET', '/v1/imports/imp_nope'), 404, 'id', 'resource_missing'),
+  badRaw('imports listed by an unknown status', raw('GET', '/v1/imports?status=done'),
+    400, 'status', 'parameter_invalid'),
+
   // JSON bodies on the billing endpoints.
   badRaw('JSON subscription items as an object', raw('POST', '/v1/subscriptions',
     () => JSON.stringify({ customer: f.cus, items: { price: f.price } }), { ctype: JSON_CT }),
