@@ -4,7 +4,8 @@
  * multi-rate VAT with and without a revenue split, negative invoices,
  * partial payments, over-payments, unmatched payments, refunds from every
  * source, credit notes before and after payment, fees, interest, write-offs
- * with and without VAT and their recovery, balance adjustments; a customer's
+ * with and without VAT and their recovery, balance adjustments, opening
+ * invoices (against adjustments, refused with VAT); a customer's
  * life replayed through the customer balance and recur verify's test; the
  * check catching an unbalanced set, a per-currency imbalance and malformed
  * entries; the chart; bad input. Every amount is a literal worked out by
@@ -134,6 +135,46 @@ static const struct post_case cases[] = {
 	  { { RCV, true, 0, 130000, NR }, { CRD, true, 0, 5600, NR },
 	    { REV, false, 100000, 0, PCT(25) }, { REV, false, 10000, 0, PCT(6) },
 	    { TAX, false, 25000, 0, PCT(25) }, { TAX, false, 600, 0, PCT(6) } } },
+	/*
+	 * Opening invoices (an import's balances row of type invoice): earned in
+	 * the old system, so the total goes to adjustments, never to revenue or
+	 * tax_payable. 1 250.00 owed from before recur.
+	 */
+	{ "finalized: opening invoice, against adjustments",
+	  { EV(BILLING_LEDGER_INVOICE_FINALIZED, "in_open", CUS),
+	    .invoice = { .total = 125000, .amount_due = 125000, .opening = true } },
+	  "invoice:in_open:finalized", 2,
+	  { { RCV, true, 125000, 0, NR }, { ADJ, false, 0, 125000, NR } } },
+	/* 250.00 of the customer's credit used on it: 1 000.00 left to pay. */
+	{ "finalized: opening invoice, credit used",
+	  { EV(BILLING_LEDGER_INVOICE_FINALIZED, "in_open", CUS),
+	    .invoice = { .total = 125000, .amount_due = 100000, .applied_balance = 25000,
+			 .opening = true } },
+	  "invoice:in_open:finalized", 3,
+	  { { RCV, true, 100000, 0, NR }, { CRD, true, 25000, 0, NR },
+	    { ADJ, false, 0, 125000, NR } } },
+	/* A debt of 300.00 on the balance added to it: 1 550.00 to pay. */
+	{ "finalized: opening invoice, a debt added",
+	  { EV(BILLING_LEDGER_INVOICE_FINALIZED, "in_open", CUS),
+	    .invoice = { .total = 125000, .amount_due = 155000, .applied_balance = -30000,
+			 .opening = true } },
+	  "invoice:in_open:finalized", 3,
+	  { { RCV, true, 155000, 0, NR }, { CRD, true, 0, 30000, NR },
+	    { ADJ, false, 0, 125000, NR } } },
+	{ "voided: opening invoice, credit used (the mirror)",
+	  { EV(BILLING_LEDGER_INVOICE_VOIDED, "in_open", CUS),
+	    .invoice = { .total = 125000, .amount_due = 100000, .applied_balance = 25000,
+			 .opening = true } },
+	  "invoice:in_open:voided", 3,
+	  { { RCV, true, 0, 100000, NR }, { CRD, true, 0, 25000, NR },
+	    { ADJ, false, 125000, 0, NR } } },
+	{ "voided: opening invoice, a debt added (the mirror)",
+	  { EV(BILLING_LEDGER_INVOICE_VOIDED, "in_open", CUS),
+	    .invoice = { .total = 125000, .amount_due = 155000, .applied_balance = -30000,
+			 .opening = true } },
+	  "invoice:in_open:voided", 3,
+	  { { RCV, true, 0, 155000, NR }, { CRD, true, 30000, 0, NR },
+	    { ADJ, false, 125000, 0, NR } } },
 	{ "payment: card, partial",
 	  { EV(BILLING_LEDGER_PAYMENT, "pi_1", CUS),
 	    .payment = { .amount = 80000, .applied = 80000, .method = BILLING_LEDGER_METHOD_CARD } },
@@ -835,6 +876,19 @@ static const struct bad_case bad_cases[] = {
 	  INV(.total = 12500, .amount_due = 12500, .tax = tax_25_small, .n_tax = 1,
 	      .revenue = rev_wrong, .n_revenue = 1), RECUR_EINVAL },
 	{ "invoice: revenue split missing", INV(.total = 0, .n_revenue = 2), RECUR_EINVAL },
+	/* An opening invoice's VAT was the old system's: splits on it are a caller's mistake. */
+	{ "opening invoice: tax splits",
+	  INV(.total = 12500, .amount_due = 12500, .tax = tax_25_small, .n_tax = 1,
+	      .opening = true), RECUR_EINVAL },
+	{ "opening invoice: revenue splits",
+	  INV(.total = 15000, .amount_due = 15000, .revenue = rev_mixed, .n_revenue = 2,
+	      .opening = true), RECUR_EINVAL },
+	{ "opening invoice voided: tax splits",
+	  { BEV(BILLING_LEDGER_INVOICE_VOIDED, CUS),
+	    .invoice = { .total = 12500, .amount_due = 12500, .tax = tax_25_small, .n_tax = 1,
+			 .opening = true } }, RECUR_EINVAL },
+	{ "opening invoice: parts do not add up",
+	  INV(.total = 1000, .amount_due = 900, .opening = true), RECUR_EINVAL },
 	{ "payment: zero", PAY(0, 0), RECUR_EINVAL },
 	{ "payment: applied above the amount", PAY(100, 101), RECUR_EINVAL },
 	{ "payment: negative applied", PAY(100, -1), RECUR_EINVAL },
@@ -906,6 +960,67 @@ static void test_bad_input(void **state)
 	}
 }
 
+/*
+ * An opening invoice's void is its finalization's exact mirror, whatever the
+ * balance did to it, so that the two net every account to zero; the same
+ * invoice with VAT is refused, not posted without it.
+ */
+static void test_opening_mirror(void **state)
+{
+	static const int64_t applied[] = { 0, 25000, -30000, 125000 };
+	size_t k, i;
+	(void)state;
+	for (k = 0; k < N(applied); k++) {
+		struct billing_ledger_event fin = {
+			.type = BILLING_LEDGER_INVOICE_FINALIZED, .currency = "nok", .id = "in_open",
+			.customer = CUS,
+			.invoice = { .total = 125000, .amount_due = 125000 - applied[k],
+				     .applied_balance = applied[k], .opening = true },
+		};
+		struct billing_ledger_event vd = fin;
+		struct billing_ledger_entry a[BILLING_LEDGER_ENTRIES_MAX],
+			b[BILLING_LEDGER_ENTRIES_MAX];
+		size_t na = 99, nb = 99;
+		int64_t adj = 0;
+
+		vd.type = BILLING_LEDGER_INVOICE_VOIDED;
+		assert_int_equal(billing_ledger_post(a, N(a), &na, &fin, NULL), 0);
+		assert_int_equal(billing_ledger_post(b, N(b), &nb, &vd, NULL), 0);
+		assert_int_equal(na, nb);
+		for (i = 0; i < na; i++) {
+			assert_int_equal(a[i].account, b[i].account);
+			assert_int_equal(a[i].debit, b[i].credit);
+			assert_int_equal(a[i].credit, b[i].debit);
+			assert_int_equal(a[i].rate, NR);
+			assert_true(a[i].account != REV && a[i].account != TAX);
+			if (a[i].account == ADJ)
+				adj += a[i].credit - a[i].debit;
+		}
+		/* adjustments takes the whole total, however it was paid for */
+		assert_int_equal(adj, 125000);
+	}
+	{
+		struct billing_ledger_event taxed = {
+			.type = BILLING_LEDGER_INVOICE_FINALIZED, .currency = "nok", .id = "in_open",
+			.customer = CUS,
+			.invoice = { .total = 12500, .amount_due = 12500, .tax = tax_25_small,
+				     .n_tax = 1, .opening = true },
+		};
+		struct billing_ledger_entry out[BILLING_LEDGER_ENTRIES_MAX];
+		struct recur_err e;
+		size_t n = 99;
+
+		memset(&e, 0, sizeof(e));
+		assert_int_equal(billing_ledger_post(out, N(out), &n, &taxed, &e), RECUR_EINVAL);
+		assert_int_equal(n, 0);
+		assert_string_equal(e.message, "An opening balance has no tax or revenue splits");
+		/* the same invoice as an ordinary sale posts (the refusal is the opening's) */
+		taxed.invoice.opening = false;
+		assert_int_equal(billing_ledger_post(out, N(out), &n, &taxed, NULL), 0);
+		assert_int_equal(n, 3);
+	}
+}
+
 static void test_too_little_room(void **state)
 {
 	const struct billing_ledger_event *ev = &cases[0].ev; /* 6 entries */
@@ -961,6 +1076,7 @@ int main(void)
 		cmocka_unit_test(test_source_bad),
 		cmocka_unit_test(test_chart),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_opening_mirror),
 		cmocka_unit_test(test_too_little_room),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
