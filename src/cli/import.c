@@ -196,16 +196,15 @@ int cli_import(int argc, char **argv)
 	err_clear(&e);
 	struct svc s = { .db = db, .scope = { .tenant = o.tenant, .livemode = o.livemode },
 			 .now = (int64_t)time(NULL) };
-	/* One transaction with its audit entry (actor cli); the events name the objects. */
+	/* One transaction with its audit entry (actor cli): the result and its events' range. */
 	struct svc_audit_mark mark;
 	struct svc_audit_entry a = { .actor = "cli", .action = "import", .object_type = "import",
-				     .when = SVC_AUDIT_ALWAYS, .refs_only = true };
+				     .when = SVC_AUDIT_ALWAYS };
 	int rc = svc_audit_begin(&mark, &s, &e);
 	if (rc == 0)
 		rc = svc_import_stream(&out, &s, o.p, read_file, &fr, &progress, &e);
 	a.object_id = json_string_value(json_object_get(out, "id"));
-	a.created = out;
-	rc = svc_audit_finish(&s, &a, &mark, rc, &e);
+	rc = svc_import_audit_finish(&s, &a, &mark, rc, &e);
 	if (rc < 0) {
 		fprintf(stderr, "recur: %s\n", e.message);
 		goto done;

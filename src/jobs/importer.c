@@ -23,13 +23,12 @@ static void run_one(struct importer *w, const char *tenant, int livemode, const 
 			 .now = (int64_t)time(NULL) };
 	struct svc_audit_mark mark;
 	struct svc_audit_entry a = { .actor = "system", .action = "import", .object_type = "import",
-				     .object_id = id, .when = SVC_AUDIT_IF_WRITTEN,
-				     .refs_only = true };
+				     .object_id = id, .when = SVC_AUDIT_IF_WRITTEN };
 	err_clear(&e);
 	int rc = svc_audit_begin(&mark, &s, &e);
 	if (rc == 0)
 		rc = svc_import_run(&s, id, &progress, &e);
-	rc = svc_audit_finish(&s, &a, &mark, rc, &e);
+	rc = svc_import_audit_finish(&s, &a, &mark, rc, &e);
 	if (rc == 0) {
 		log_info("import %s: %lld rows", id, (long long)progress.rows);
 		return;

@@ -117,6 +117,13 @@ static int render(json_t **out, struct svc *s, json_t *imp, struct recur_err *e)
 	json_object_set_new(imp, "errors_url", json_string(url));
 	json_t *p = running_progress(id);
 	json_object_set_new(imp, "progress", p ? p : json_null());
+	/*
+	 * The worker writes "processing" inside the import's one transaction, so
+	 * others read "pending" until it commits: an import running in this
+	 * process says processing, as it is.
+	 */
+	if (p && strcmp(json_string_value(json_object_get(imp, "status")), "pending") == 0)
+		json_object_set_new(imp, "status", json_string("processing"));
 	*out = json_incref(imp);
 	return 0;
 }
@@ -364,6 +371,61 @@ int svc_import_next(char *tenant, size_t tenant_cap, int *livemode, char *id, si
 		return rc;
 	*livemode = n.livemode;
 	return n.found ? 1 : 0;
+}
+
+/* --- the audit entry of a run -------------------------------------------------------- */
+
+struct event_range {
+	int64_t count;
+	char first[IDS_MAX], last[IDS_MAX];
+};
+
+static int take_range(void *ctx, const struct store_row *row)
+{
+	struct event_range *r = ctx;
+	r->count = store_row_int(row, 0);
+	if (!store_row_is_null(row, 1))
+		snprintf(r->first, sizeof(r->first), "%s", store_row_text(row, 1, NULL));
+	if (!store_row_is_null(row, 2))
+		snprintf(r->last, sizeof(r->last), "%s", store_row_text(row, 2, NULL));
+	return 0;
+}
+
+static int summary_diff(json_t **out, struct svc *s, const char *id,
+			const struct svc_audit_mark *mark, struct recur_err *e)
+{
+	static const char *const keep[] = { "type", "mode", "partial", "emit_events", "status",
+					    "rows", "created_count", "updated_count",
+					    "unchanged_count", "error_count", NULL };
+	struct event_range r = { 0 };
+	json_t *imp = NULL;
+	/* the write lock is held since the mark: every later event is this import's */
+	int rc = store_query(s->db, "SELECT count(*), (SELECT id FROM events WHERE seq > $1 ORDER BY"
+			     " seq LIMIT 1), (SELECT id FROM events WHERE seq > $1 ORDER BY seq DESC"
+			     " LIMIT 1) FROM events WHERE seq > $1",
+			     (struct store_val[]){ SV_INT(mark->seq) }, 1, take_range, &r, e);
+	if (rc < 0 || (rc = store_obj_get(&imp, s->db, &svc_imports_table, &s->scope, id, e)) < 0)
+		return rc;
+	json_t *after = json_object();
+	for (int i = 0; keep[i]; i++)
+		json_object_set(after, keep[i], json_object_get(imp, keep[i]));
+	*out = json_pack("{s:{s:s, s:n, s:o, s:{s:I, s:s?, s:s?}}}", id, "object", "import",
+			 "before", "after", after, "events", "count", (json_int_t)r.count, "first",
+			 r.first[0] ? r.first : NULL, "last", r.last[0] ? r.last : NULL);
+	json_decref(imp);
+	return *out ? 0 : err_internal(e, "out of memory");
+}
+
+int svc_import_audit_finish(struct svc *s, const struct svc_audit_entry *a,
+			    const struct svc_audit_mark *mark, int rc, struct recur_err *e)
+{
+	json_t *diff = NULL;
+	if (rc >= 0 && a->object_id)
+		rc = summary_diff(&diff, s, a->object_id, mark, e);
+	if (rc >= 0 && (rc = svc_audit_write(s, a, mark, diff, e)) > 0)
+		rc = 0; /* nothing changed: no entry */
+	json_decref(diff);
+	return svc_finish(s, rc < 0 ? rc : 0, e);
 }
 
 /* --- templates and exports ------------------------------------------------------------ */

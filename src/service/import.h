@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "core/buf.h"
+#include "service/audit.h"
 #include "service/service.h"
 
 #define SVC_IMPORT_CHUNK (1024 * 1024)  /* bytes per stored piece of an uploaded file */
@@ -84,6 +85,16 @@ int svc_import_retrieve(json_t **out, struct svc *s, const char *id, struct recu
 int svc_import_list(json_t **out, struct svc *s, const json_t *p, struct recur_err *e);
 /* The whole error report as CSV (row,column,value,message) into b. */
 int svc_import_errors_csv(struct buf *b, struct svc *s, const char *id, struct recur_err *e);
+
+/*
+ * svc_audit_finish for a run of import id (the CLI's, the worker's): the
+ * entry's difference is the import's result and the range of the events it
+ * wrote after mark ({id: {object, after, events: {count, first, last}}}),
+ * not a list of every object it touched, which for a million rows would not
+ * fit in memory. a->object_id is id.
+ */
+int svc_import_audit_finish(struct svc *s, const struct svc_audit_entry *a,
+			    const struct svc_audit_mark *mark, int rc, struct recur_err *e);
 
 /* The example file of a type: its header and two realistic rows. */
 int svc_import_template(struct buf *b, const char *type, struct recur_err *e);
