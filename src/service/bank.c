@@ -98,11 +98,26 @@ int svc_bank_payment_reference(struct svc *s, json_t *inv, struct recur_err *e)
 	if ((rc = svc_payref_format_load(&f, s, e)) < 0)
 		return rc;
 	for (int tries = 0;; tries++) {
+		char other[IDS_MAX];
 		if ((rc = next_number(&n, s, e)) < 0)
 			return rc;
 		rc = billing_payref_from_number(ref, sizeof(ref), &f, (uint64_t)n, e);
-		if (rc != RECUR_ECONFLICT || tries >= PAYREF_SKIPS_MAX)
+		if (rc == RECUR_ECONFLICT && tries < PAYREF_SKIPS_MAX)
+			continue;
+		if (rc < 0)
 			break;
+		/*
+		 * An opening invoice keeps the old system's KID
+		 * (invoice_opening.c), which can be one this counter reaches
+		 * later: skip a number whose reference an invoice holds, rather
+		 * than fail on the unique index and stop every bank-transfer
+		 * invoice of the tenant. Not counted as a try: each number
+		 * skipped is an invoice that exists, so the loop ends.
+		 */
+		if ((rc = svc_find_id(other, sizeof(other), s, &svc_invoices_table,
+				      "payment_reference", ref, e)) <= 0)
+			break;
+		tries--;
 	}
 	if (rc == RECUR_EINVAL)
 		/* The counter outgrew a fixed length: the tenant must lengthen it. */

@@ -996,7 +996,14 @@ static int finalize_with(struct inv_ctx *c, struct svc *s, int64_t now, const js
 	}
 	if (written)
 		before = json_deep_copy(c->lines);
-	if ((rc = assemble(&a, s, c, usable_balance(customer, currency), e)) < 0)
+	/*
+	 * An opening invoice (invoice_opening.c) is the old system's claim, whole:
+	 * the customer pays it with the old KID for the old amount, so the
+	 * balance is left for recur's own next invoice, whatever the file's order.
+	 */
+	if ((rc = assemble(&a, s, c,
+			   json_is_true(json_object_get(c->inv, "opening_balance"))
+				   ? 0 : usable_balance(customer, currency), e)) < 0)
 		goto done;
 	assembled = true;
 	apply(c, &a);
