@@ -39,7 +39,8 @@ static const char *const example2[] = {
 static const char *const param_map[] = { "amount", "amount", "currency", "currency",
 					 "description", "description", "due_date", "due_date",
 					 "payment_reference", "payment_reference",
-					 "number", "invoice_number", "customer", "customer", NULL };
+					 "number", "invoice_number", "customer", "customer",
+					 "reference", "reference", NULL };
 
 struct found_ref {
 	const char *ref;

@@ -56,14 +56,14 @@ int svc_invoice_opening(json_t **out, enum svc_outcome *outcome, struct svc *s,
 	const char *desc = NULL;
 	int64_t amount = 0, due = 0, now = 0;
 	json_t *customer = NULL, *inv = NULL, *found = NULL;
-	char id[IDS_MAX], dedupe[160], line_desc[256];
+	char id[IDS_MAX], dedupe[300], line_desc[256];
 	int rc, began = 0;
 	*out = NULL;
 	if ((rc = params_only(p, allowed, e)) < 0 || (rc = params_require(p, "customer", e)) < 0 ||
 	    (rc = params_require(p, "reference", e)) < 0 || (rc = params_require(p, "amount", e)) < 0 ||
 	    (rc = params_require(p, "due_date", e)) < 0 ||
 	    (rc = params_string(&cus, p, "customer", 255, e)) < 0 ||
-	    (rc = params_string(&ref, p, "reference", 100, e)) < 0 ||
+	    (rc = params_string(&ref, p, "reference", 200, e)) < 0 ||
 	    (rc = params_int(&amount, p, "amount", 1, MONEY_MAX_ABS, e)) < 0 ||
 	    (rc = params_currency(&currency, p, "currency", e)) < 0 ||
 	    (rc = params_int(&due, p, "due_date", 1, INT64_MAX, e)) < 0 ||
