@@ -15,10 +15,11 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
-const { startServer, BIN, waitForPort } = require('./harness');
+const { startServer, BIN, freePort, waitForPort } = require('./harness');
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/import');
 const DAY = 86400;
@@ -668,4 +669,88 @@ test('running the same balances file twice changes nothing the second time, and 
   const r = spawnSync(BIN, ['verify', '--db', server.db, '--tenant', w.t.id], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout + r.stderr, /FAIL/);
+});
+
+// A `recur serve` of this test's own on dbUrl and port, its output appended to logPath.
+async function serve(dbUrl, port, logPath) {
+  const log = fs.openSync(logPath, 'a');
+  const child = spawn(BIN, ['serve', '--db', dbUrl, '--listen', `127.0.0.1:${port}`],
+    { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const exited = new Promise((res) => child.once('exit', (code, sig) => res(sig || code)));
+  await waitForPort(port, child);
+  return { child, exited };
+}
+
+test('kill-safety: a background import SIGKILLed while processing runs again after restart, exactly once', async () => {
+  // A server of its own (SQLite), killed and started again on the same file and port.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recur-imp-kill-'));
+  const dbPath = path.join(dir, 'recur.db');
+  const dbUrl = `sqlite:${dbPath}`;
+  const logPath = path.join(dir, 'serve.log');
+  const port = await freePort();
+  let srv = null;
+  try {
+    srv = await serve(dbUrl, port, logPath);
+    const t = JSON.parse(execFileSync(BIN, ['tenant', 'create', '--name', 'Avbrutt AS', '--db', dbUrl]).toString());
+    const call = async (method, p, body) => {
+      const res = await fetch(`http://127.0.0.1:${port}${p}`, { method, body,
+        headers: { Authorization: `Bearer ${t.secret_key}`, ...(body ? { 'Content-Type': 'text/csv' } : {}) } });
+      const json = await res.json();
+      assert.equal(res.status, 200, JSON.stringify(json));
+      return json;
+    };
+    const q = (sql) => JSON.parse(execFileSync('sqlite3', ['-json', dbPath, sql]).toString() || '[]');
+    const N = 30000;
+    const file = bigCustomers(N, 'KILL');
+    assert.ok(Buffer.byteLength(file) > 2.5 * 1024 * 1024);
+    const created = await call('POST', '/v1/imports?type=customers&filename=kill.csv', file);
+    assert.equal(created.status, 'pending');
+    const id = created.id;
+    // wait until the worker is well into the file
+    let seen = null;
+    const until = Date.now() + 20000;
+    while (Date.now() < until) {
+      seen = await call('GET', `/v1/imports/${id}`);
+      if (seen.status === 'processing' && seen.progress && seen.progress.rows >= 3000) break;
+      assert.notEqual(seen.status, 'succeeded', 'the import finished before it could be killed');
+      await sleep(10);
+    }
+    assert.equal(seen.status, 'processing');
+    assert.ok(seen.progress.rows >= 3000 && seen.progress.rows < N, JSON.stringify(seen.progress));
+    assert.equal(seen.progress.size, Buffer.byteLength(file));
+    srv.child.kill('SIGKILL');
+    assert.equal(await srv.exited, 'SIGKILL');
+    srv = null;
+
+    // nothing of it was written: the import is still waiting, no customer exists
+    assert.deepEqual(q(`SELECT status, rows, created_count FROM imports WHERE id = '${id}'`),
+      [{ status: 'pending', rows: 0, created_count: 0 }]);
+    assert.deepEqual(q(`SELECT count(*) AS n FROM customers WHERE tenant_id = '${t.id}'`), [{ n: 0 }]);
+
+    // restarted on the same database, the worker takes the import up again and finishes it
+    srv = await serve(dbUrl, port, logPath);
+    const until2 = Date.now() + 30000;
+    let done;
+    for (;;) {
+      done = await call('GET', `/v1/imports/${id}`);
+      if (done.status === 'succeeded' || done.status === 'failed') break;
+      assert.ok(Date.now() < until2, `import still ${done.status}`);
+      await sleep(100);
+    }
+    assert.deepEqual(counts(done), { status: 'succeeded', rows: N, created: N, updated: 0, unchanged: 0, errors: 0 });
+    // exactly once: every row one customer, no duplicate, one event each, one run in the audit log
+    assert.deepEqual(q(`SELECT count(*) AS n, count(DISTINCT external_id) AS ext FROM customers WHERE tenant_id = '${t.id}'`),
+      [{ n: N, ext: N }]);
+    assert.deepEqual(q(`SELECT count(*) AS n FROM events WHERE tenant_id = '${t.id}' AND type = 'customer.created'`),
+      [{ n: N }]);
+    assert.deepEqual(q(`SELECT count(*) AS n FROM audit_log WHERE tenant_id = '${t.id}' AND actor = 'system' AND action = 'import'`),
+      [{ n: 1 }]);
+  } finally {
+    if (srv) {
+      srv.child.kill('SIGTERM');
+      await srv.exited;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
