@@ -25,10 +25,12 @@ static void run_one(struct importer *w, const char *tenant, int livemode, const 
 	struct svc_audit_entry a = { .actor = "system", .action = "import", .object_type = "import",
 				     .object_id = id, .when = SVC_AUDIT_IF_WRITTEN };
 	err_clear(&e);
+	svc_import_track(id, &progress);
 	int rc = svc_audit_begin(&mark, &s, &e);
 	if (rc == 0)
 		rc = svc_import_run(&s, id, &progress, &e);
 	rc = svc_import_audit_finish(&s, &a, &mark, rc, &e);
+	svc_import_track(id, NULL);
 	if (rc == 0) {
 		log_info("import %s: %lld rows", id, (long long)progress.rows);
 		return;

@@ -49,7 +49,7 @@ static struct {
 	const struct svc_import_progress *p;
 } running[RUNNING_MAX];
 
-static void running_set(const char *id, const struct svc_import_progress *p)
+void svc_import_track(const char *id, const struct svc_import_progress *p)
 {
 	pthread_mutex_lock(&running_lock);
 	for (int i = 0; i < RUNNING_MAX; i++) {
@@ -333,9 +333,7 @@ int svc_import_run(struct svc *s, const char *id, struct svc_import_progress *pr
 	json_object_set_new(imp, "started_at", json_integer(s->now));
 	if (progress)
 		progress->size = json_integer_value(json_object_get(imp, "size"));
-	running_set(id, progress);
 	rc = svc_import_execute_stored(imp, s, progress, e);
-	running_set(id, NULL);
 done:
 	if (began)
 		rc = svc_finish(s, rc, e);

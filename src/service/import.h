@@ -75,6 +75,14 @@ int svc_import_run(struct svc *s, const char *id, struct svc_import_progress *pr
 		   struct recur_err *e);
 
 /*
+ * Makes progress (NULL: none) what GET /v1/imports/:id shows as the running
+ * import id's progress and status processing, in this process. The worker
+ * sets it before the import's transaction begins and clears it after it
+ * commits, so that nobody reads "pending" while the import runs.
+ */
+void svc_import_track(const char *id, const struct svc_import_progress *p);
+
+/*
  * The oldest import waiting to run, of any tenant: copies its tenant, mode
  * and id and returns 1, or returns 0 when none waits.
  */
