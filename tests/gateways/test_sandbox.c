@@ -24,12 +24,12 @@
 #include "service/invoice.h"
 #include "service/payments.h"
 #include "store/store.h"
+#include "../support/testdb.h"
 
 #define NOW 1767225600 /* 2026-01-01 */
 
 struct fixture {
-	char path[64];
-	char url[80];
+	struct testdb t;
 	struct store *db;
 	struct svc s;
 	char customer[64];
@@ -43,16 +43,6 @@ static const char *str(const json_t *o, const char *key)
 static int64_t num(const json_t *o, const char *key)
 {
 	return json_integer_value(json_object_get(o, key));
-}
-
-static void new_customer(struct fixture *f, char *out, size_t cap)
-{
-	struct recur_err e;
-	json_t *p = json_pack("{s:s}", "name", "Kari"), *c = NULL;
-	assert_int_equal(svc_customer_create(&c, &f->s, p, &e), 0);
-	snprintf(out, cap, "%s", str(c, "id"));
-	json_decref(c);
-	json_decref(p);
 }
 
 /*
@@ -78,16 +68,9 @@ static void open_invoice(struct fixture *f, int64_t amount, const char *currency
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct recur_err e;
-	snprintf(f->path, sizeof(f->path), "/tmp/recur-test-sandbox-XXXXXX");
-	int fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(f->url, sizeof(f->url), "sqlite:%s", f->path);
-	assert_int_equal(store_open(&f->db, f->url, &e), 0);
-	assert_int_equal(store_migrate(f->db, &e), 0);
-	f->s = (struct svc){ .db = f->db, .scope = { "acct_test", 0 }, .now = NOW };
-	new_customer(f, f->customer, sizeof(f->customer));
+	f->db = testdb_open(&f->t, "sandbox");
+	f->s = testdb_svc(f->db, NOW);
+	testdb_customer(f->customer, sizeof(f->customer), &f->s, NULL);
 	*state = f;
 	return 0;
 }
@@ -95,37 +78,17 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char side[96];
-	store_close(f->db);
-	unlink(f->path);
-	snprintf(side, sizeof(side), "%s-wal", f->path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", f->path);
-	unlink(side);
+	testdb_close(&f->t, f->db);
 	free(f);
 	return 0;
-}
-
-static int64_t count(struct fixture *f, const char *table)
-{
-	char sql[128];
-	struct recur_err e;
-	int64_t n = -1;
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	assert_int_equal(store_query_int(&n, NULL, f->db, sql, NULL, 0, &e), 0);
-	return n;
 }
 
 /* One number from the ledger; $1 is prefix followed by id. */
 static int64_t ledger_int(struct fixture *f, const char *sql, const char *prefix, const char *id)
 {
 	char param[128];
-	struct recur_err e;
-	int64_t n = -1;
 	snprintf(param, sizeof(param), "%s%s", prefix, id);
-	struct store_val p[] = { SV_TEXT(param) };
-	assert_int_equal(store_query_int(&n, NULL, f->db, sql, p, 1, &e), 0);
-	return n;
+	return testdb_int(f->db, sql, param);
 }
 
 static struct gateway_ctx ctx_of(struct fixture *f)
@@ -233,7 +196,7 @@ static void test_charge_outcomes(void **state)
 		assert_int_equal(sandbox_gateway.verify(&r, &ctx, rows[i].token, &e), 0);
 		assert_int_equal(r.status == GATEWAY_SUCCEEDED, rows[i].attachable);
 	}
-	assert_int_equal(count(f, "gateway_sandbox_attempts"),
+	assert_int_equal(testdb_count(f->db, "gateway_sandbox_attempts"),
 			 (int64_t)(sizeof(rows) / sizeof(rows[0])));
 	/* verify records nothing; an unknown token is an error, not an outcome */
 	assert_int_equal(sandbox_gateway.charge(&r, &ctx, 1000, "nok", "pm_card_nope", "k:x", &e),
@@ -257,7 +220,7 @@ static void test_charge_idempotent_per_key(void **state)
 	assert_string_equal(a.decline_code, b.decline_code);
 	assert_string_equal(a.message, b.message);
 	assert_string_equal(a.reference, b.reference);
-	assert_int_equal(count(f, "gateway_sandbox_attempts"), 1);
+	assert_int_equal(testdb_count(f->db, "gateway_sandbox_attempts"), 1);
 
 	/* the same key for another request is refused and records nothing */
 	assert_int_equal(sandbox_gateway.charge(&b, &ctx, 2600, "nok", "pm_card_chargeDeclined",
@@ -265,18 +228,18 @@ static void test_charge_idempotent_per_key(void **state)
 	assert_string_equal(e.type, "idempotency_error");
 	assert_int_equal(sandbox_gateway.charge(&b, &ctx, 2500, "nok", "pm_card_visa", "in_1:1", &e),
 			 RECUR_ECONFLICT);
-	assert_int_equal(count(f, "gateway_sandbox_attempts"), 1);
+	assert_int_equal(testdb_count(f->db, "gateway_sandbox_attempts"), 1);
 
 	/* keys are per tenant and mode */
 	ctx.scope.livemode = 1;
 	assert_int_equal(sandbox_gateway.charge(&b, &ctx, 2500, "nok", "pm_card_visa", "in_1:1", &e), 0);
 	assert_false(b.replayed);
 	assert_int_equal(b.status, GATEWAY_SUCCEEDED);
-	assert_int_equal(count(f, "gateway_sandbox_attempts"), 2);
+	assert_int_equal(testdb_count(f->db, "gateway_sandbox_attempts"), 2);
 
 	/* the record survives a restart: a new connection answers from it */
 	store_close(f->db);
-	assert_int_equal(store_open(&f->db, f->url, &e), 0);
+	assert_int_equal(store_open(&f->db, f->t.url, &e), 0);
 	f->s.db = f->db;
 	ctx = ctx_of(f);
 	assert_int_equal(sandbox_gateway.charge(&b, &ctx, 2500, "nok", "pm_card_chargeDeclined",
@@ -284,7 +247,7 @@ static void test_charge_idempotent_per_key(void **state)
 	assert_true(b.replayed);
 	assert_int_equal(b.status, GATEWAY_DECLINED);
 	assert_string_equal(b.decline_code, "generic_decline");
-	assert_int_equal(count(f, "gateway_sandbox_attempts"), 2);
+	assert_int_equal(testdb_count(f->db, "gateway_sandbox_attempts"), 2);
 }
 
 static void test_refund_limits(void **state)
@@ -342,7 +305,7 @@ static void test_attempt_succeeds_once(void **state)
 	char pm[64], in_a[64];
 	attach(f, "pm_card_visa", f->customer, pm, sizeof(pm));
 	open_invoice(f, 29900, "nok", in_a, sizeof(in_a));
-	int64_t events = count(f, "events");
+	int64_t events = testdb_count(f->db, "events");
 	struct svc_payment_request req = { .customer = f->customer, .invoice = in_a,
 					   .amount = 29900, .currency = "nok",
 					   .payment_method = pm, .attempt = 1 };
@@ -368,7 +331,8 @@ static void test_attempt_succeeds_once(void **state)
 	assert_string_equal(str(json_object_get(json_object_get(ch, "payment_method_details"), "card"),
 				"last4"), "4242");
 	assert_null(json_object_get(ch, "gateway_reference"));
-	assert_int_equal(count(f, "events") - events, 3); /* pi.created, charge.succeeded, pi.succeeded */
+	/* pi.created, charge.succeeded, pi.succeeded */
+	assert_int_equal(testdb_count(f->db, "events") - events, 3);
 	/* The money is on the books: clearing debited, the invoice's receivable settled. */
 	assert_int_equal(ledger_int(f, "SELECT count(*) FROM ledger_entries WHERE source = $1",
 				    "payment:", res.payment_intent), 2);
@@ -386,10 +350,10 @@ static void test_attempt_succeeds_once(void **state)
 	assert_string_equal(again.payment_intent, res.payment_intent);
 	assert_string_equal(again.charge, res.charge);
 	assert_string_equal(str(pi2, "id"), str(pi, "id"));
-	assert_int_equal(count(f, "payment_intents"), 1);
-	assert_int_equal(count(f, "charges"), 1);
-	assert_int_equal(count(f, "gateway_sandbox_attempts"), 1);
-	assert_int_equal(count(f, "events") - events, 3);
+	assert_int_equal(testdb_count(f->db, "payment_intents"), 1);
+	assert_int_equal(testdb_count(f->db, "charges"), 1);
+	assert_int_equal(testdb_count(f->db, "gateway_sandbox_attempts"), 1);
+	assert_int_equal(testdb_count(f->db, "events") - events, 3);
 	assert_int_equal(ledger_int(f, "SELECT count(*) FROM ledger_entries WHERE source = $1",
 				    "payment:", res.payment_intent), 2);
 
@@ -397,7 +361,7 @@ static void test_attempt_succeeds_once(void **state)
 	req.amount = 30000;
 	assert_int_equal(attempt(f, NULL, &again, &req, &e), RECUR_ECONFLICT);
 	assert_string_equal(e.type, "idempotency_error");
-	assert_int_equal(count(f, "payment_intents"), 1);
+	assert_int_equal(testdb_count(f->db, "payment_intents"), 1);
 	json_decref(pi);
 	json_decref(pi2);
 	json_decref(ch);
@@ -447,7 +411,7 @@ static void test_attempt_declines_and_retries(void **state)
 					 " gateway_sandbox_attempts WHERE idempotency_key LIKE $1",
 					 p, 1, &e), 0);
 	assert_int_equal(n, 3);
-	assert_int_equal(count(f, "payment_intents"), 3);
+	assert_int_equal(testdb_count(f->db, "payment_intents"), 3);
 	assert_int_equal(svc_payment_result_error(&card, &res), RECUR_ECARD);
 	assert_int_equal(card.status, 402);
 	assert_string_equal(card.type, "card_error");
@@ -483,15 +447,15 @@ static void test_attempt_rolled_back_never_happened(void **state)
 	assert_int_equal(store_begin(f->db, &e), 0);
 	assert_int_equal(svc_payment_attempt(NULL, &res, &f->s, &req, &e), 0);
 	store_rollback(f->db);
-	assert_int_equal(count(f, "payment_intents"), 0);
-	assert_int_equal(count(f, "charges"), 0);
-	assert_int_equal(count(f, "gateway_sandbox_attempts"), 0);
+	assert_int_equal(testdb_count(f->db, "payment_intents"), 0);
+	assert_int_equal(testdb_count(f->db, "charges"), 0);
+	assert_int_equal(testdb_count(f->db, "gateway_sandbox_attempts"), 0);
 	assert_int_equal(ledger_int(f, "SELECT count(*) FROM ledger_entries WHERE source LIKE $1",
 				    "payment:", "%"), 0);
 	assert_int_equal(attempt(f, NULL, &res, &req, &e), 0);
 	assert_false(res.replayed);
 	assert_int_equal(res.status, GATEWAY_SUCCEEDED);
-	assert_int_equal(count(f, "charges"), 1);
+	assert_int_equal(testdb_count(f->db, "charges"), 1);
 }
 
 static void test_attempt_bad_requests(void **state)
@@ -501,7 +465,7 @@ static void test_attempt_bad_requests(void **state)
 	struct recur_err e;
 	char pm[64], other[64], pm_other[64];
 	attach(f, "pm_card_visa", f->customer, pm, sizeof(pm));
-	new_customer(f, other, sizeof(other));
+	testdb_customer(other, sizeof(other), &f->s, NULL);
 	attach(f, "pm_card_visa", other, pm_other, sizeof(pm_other));
 	struct svc_payment_request req = { .customer = f->customer, .invoice = "in_E",
 					   .amount = 5000, .currency = "nok",
@@ -523,8 +487,8 @@ static void test_attempt_bad_requests(void **state)
 	req.currency = "xyz";
 	assert_int_equal(attempt(f, NULL, &res, &req, &e), RECUR_EINVAL);
 	assert_string_equal(e.param, "currency");
-	assert_int_equal(count(f, "payment_intents"), 0);
-	assert_int_equal(count(f, "gateway_sandbox_attempts"), 0);
+	assert_int_equal(testdb_count(f->db, "payment_intents"), 0);
+	assert_int_equal(testdb_count(f->db, "gateway_sandbox_attempts"), 0);
 }
 
 static void set_customer_default(struct fixture *f, const char *pm)
@@ -633,14 +597,14 @@ static void test_refunds(void **state)
 	json_decref(ch);
 
 	/* more than is left: 400 on amount, nothing written */
-	int64_t before = count(f, "gateway_sandbox_attempts");
+	int64_t before = testdb_count(f->db, "gateway_sandbox_attempts");
 	re = refund(f, &rc, &e, "{s:s, s:i}", "payment_intent", res.payment_intent, "amount", 7501);
 	assert_int_equal(rc, RECUR_EINVAL);
 	assert_int_equal(e.status, 400);
 	assert_string_equal(e.param, "amount");
 	assert_string_equal(e.message, "Refund amount (75.01 NOK) is greater than unrefunded amount"
 				       " on charge (75.00 NOK)");
-	assert_int_equal(count(f, "gateway_sandbox_attempts"), before);
+	assert_int_equal(testdb_count(f->db, "gateway_sandbox_attempts"), before);
 
 	/* the rest, by payment intent and without an amount */
 	re = refund(f, &rc, &e, "{s:s}", "payment_intent", res.payment_intent);
@@ -662,7 +626,7 @@ static void test_refunds(void **state)
 	re = refund(f, &rc, &e, "{s:i}", "amount", 1);
 	assert_int_equal(rc, RECUR_EINVAL);
 	assert_string_equal(e.param, "charge");
-	assert_int_equal(count(f, "refunds"), 2);
+	assert_int_equal(testdb_count(f->db, "refunds"), 2);
 	/*
 	 * Each refund takes the sale back (revenue; the invoice has no VAT) and
 	 * pays it out of clearing; refunds_payable nets to zero between them.

@@ -11,20 +11,15 @@
 
 #include "jobs/scheduler.h"
 #include "store/idempotency.h"
+#include "../support/testdb.h"
 
 static void test_purges_only_expired_keys(void **state)
 {
 	(void)state;
-	char path[] = "/tmp/recur-test-sched-XXXXXX", url[64], side[64];
-	struct store *db = NULL;
+	struct testdb t;
 	struct recur_err e;
 	const int64_t now = 1800000000;
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(url, sizeof(url), "sqlite:%s", path);
-	assert_int_equal(store_open(&db, url, &e), 0);
-	assert_int_equal(store_migrate(db, &e), 0);
+	struct store *db = testdb_open(&t, "sched");
 	/* 2500 expired keys (more than one batch), one just inside its 24 hours */
 	for (int i = 0; i < 2501; i++) {
 		char key[32];
@@ -36,17 +31,9 @@ static void test_purges_only_expired_keys(void **state)
 					    " $1, 'h', 'done', $2)", p, 2, &e), 1);
 	}
 	assert_int_equal(scheduler_purge_idempotency(db, now, &e), 2500);
-	int64_t left = 0;
-	assert_int_equal(store_query_int(&left, NULL, db, "SELECT count(*) FROM idempotency_keys",
-					 NULL, 0, &e), 0);
-	assert_int_equal(left, 1);
+	assert_int_equal(testdb_count(db, "idempotency_keys"), 1);
 	assert_int_equal(scheduler_purge_idempotency(db, now, &e), 0);
-	store_close(db);
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	testdb_close(&t, db);
 }
 
 int main(void)

@@ -28,45 +28,18 @@
 #include "service/product.h"
 #include "service/subscription.h"
 #include "store/store.h"
+#include "../support/testdb.h"
 
 #define DAY 86400LL
 #define NOW 1768435200LL           /* 2026-01-15 */
 #define NEXT (NOW + 31 * DAY)      /* 2026-02-15: the first renewal */
 
 struct fixture {
-	char path[64];
+	struct testdb t;
 	struct store *db;
 	struct svc s;
 	char customer[64], pm[64], sub[64];
 };
-
-static json_t *call(int (*fn)(json_t **, struct svc *, const json_t *, struct recur_err *),
-		    struct svc *s, json_t *p)
-{
-	json_t *out = NULL;
-	struct recur_err e;
-	int rc = fn(&out, s, p, &e);
-	if (rc != 0)
-		fprintf(stderr, "call failed: %s\n", e.message);
-	assert_int_equal(rc, 0);
-	json_decref(p);
-	return out;
-}
-
-static void id_of(char *dst, size_t cap, json_t *obj)
-{
-	snprintf(dst, cap, "%s", json_string_value(json_object_get(obj, "id")));
-	json_decref(obj);
-}
-
-static int64_t query_int(struct fixture *f, const char *sql, const char *arg)
-{
-	struct recur_err e;
-	struct store_val p[] = { SV_TEXT(arg) };
-	int64_t v = -1;
-	assert_int_equal(store_query_int(&v, NULL, f->db, sql, p, arg ? 1 : 0, &e), 0);
-	return v;
-}
 
 static void exec(struct fixture *f, const char *sql, const char *a, const char *b)
 {
@@ -80,35 +53,24 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct recur_err e;
-	char url[80], product[64], price[64];
+	char price[64];
 	json_t *out = NULL;
-	snprintf(f->path, sizeof(f->path), "/tmp/recur-test-collection-XXXXXX");
-	int fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(url, sizeof(url), "sqlite:%s", f->path);
-	assert_int_equal(store_open(&f->db, url, &e), 0);
-	assert_int_equal(store_migrate(f->db, &e), 0);
-	f->s = (struct svc){ .db = f->db, .scope = { "acct_test", 0 }, .now = NOW };
-	id_of(product, sizeof(product), call(svc_product_create, &f->s,
-					     json_pack("{s:s}", "name", "Plan")));
-	id_of(price, sizeof(price), call(svc_price_create, &f->s,
-					 json_pack("{s:s, s:s, s:i, s:{s:s}}", "product", product,
-						   "currency", "nok", "unit_amount", 10000,
-						   "recurring", "interval", "month")));
-	id_of(f->customer, sizeof(f->customer), call(svc_customer_create, &f->s,
-						     json_pack("{s:s}", "name", "Kari")));
+	f->db = testdb_open(&f->t, "collection");
+	f->s = testdb_svc(f->db, NOW);
+	testdb_monthly_price(price, sizeof(price), &f->s, 10000);
+	testdb_customer(f->customer, sizeof(f->customer), &f->s, NULL);
 	json_t *p = json_pack("{s:s}", "customer", f->customer);
 	assert_int_equal(svc_payment_method_attach(&out, &f->s, "pm_card_visa", p, &e), 0);
 	json_decref(p);
-	id_of(f->pm, sizeof(f->pm), out);
+	testdb_id_of(f->pm, sizeof(f->pm), out);
 	p = json_pack("{s:{s:s}}", "invoice_settings", "default_payment_method", f->pm);
 	assert_int_equal(svc_customer_update(&out, &f->s, f->customer, p, &e), 0);
 	json_decref(p);
 	json_decref(out);
-	id_of(f->sub, sizeof(f->sub), call(svc_subscription_create, &f->s,
-					   json_pack("{s:s, s:[{s:s}]}", "customer", f->customer,
-						     "items", "price", price)));
+	testdb_id_of(f->sub, sizeof(f->sub),
+		     testdb_call(svc_subscription_create, &f->s,
+				 json_pack("{s:s, s:[{s:s}]}", "customer", f->customer, "items",
+					   "price", price)));
 	*state = f;
 	return 0;
 }
@@ -116,13 +78,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char side[96];
-	store_close(f->db);
-	unlink(f->path);
-	snprintf(side, sizeof(side), "%s-wal", f->path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", f->path);
-	unlink(side);
+	testdb_close(&f->t, f->db);
 	free(f);
 	return 0;
 }
@@ -172,19 +128,21 @@ static void test_a_hard_decline_is_not_retried(void **state)
 	card_becomes(f, "pm_card_chargeDeclinedLostCard");
 	renew(f);
 	assert_string_equal(status(f), "past_due");
-	assert_int_equal(query_int(f, RENEWAL_SQL("attempt_count"), f->sub), 1);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("attempt_count"), f->sub), 1);
 	/* No retry is planned; the final action waits for the end of the 7-day window. */
-	assert_int_equal(query_int(f, RENEWAL_SQL("next_payment_attempt IS NULL"), f->sub), 1);
-	assert_int_equal(query_int(f, RENEWAL_SQL("collection_due_at"), f->sub), NEXT + 7 * DAY);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("next_payment_attempt IS NULL"), f->sub), 1);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("collection_due_at"), f->sub),
+			 NEXT + 7 * DAY);
 	assert_int_equal(collect(f, NEXT + 3 * DAY), 0);
 	assert_int_equal(collect(f, NEXT + 5 * DAY), 0);
 	assert_int_equal(collect(f, NEXT + 7 * DAY), 1);
 	assert_string_equal(status(f), "canceled");
-	assert_int_equal(query_int(f, "SELECT count(*) FROM subscriptions WHERE id = $1 AND"
-				   " cancellation_details LIKE '%payment_failed%'", f->sub), 1);
-	assert_int_equal(query_int(f, RENEWAL_SQL("attempt_count"), f->sub), 1);
-	assert_int_equal(query_int(f, RENEWAL_SQL("collection_due_at IS NULL"), f->sub), 1);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM charges WHERE status = 'failed'", NULL), 1);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM subscriptions WHERE id = $1 AND"
+				    " cancellation_details LIKE '%payment_failed%'", f->sub), 1);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("attempt_count"), f->sub), 1);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("collection_due_at IS NULL"), f->sub), 1);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM charges WHERE status = 'failed'",
+				    NULL), 1);
 	assert_int_equal(collect(f, NEXT + 30 * DAY), 0);
 }
 
@@ -193,24 +151,29 @@ static void retried(struct fixture *f, const char *token)
 	card_becomes(f, token);
 	renew(f);
 	assert_string_equal(status(f), "past_due");
-	assert_int_equal(query_int(f, RENEWAL_SQL("next_payment_attempt"), f->sub), NEXT + 3 * DAY);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("next_payment_attempt"), f->sub),
+			 NEXT + 3 * DAY);
 	assert_int_equal(collect(f, NEXT + 3 * DAY), 1);
-	assert_int_equal(query_int(f, RENEWAL_SQL("attempt_count"), f->sub), 2);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("attempt_count"), f->sub), 2);
 	/* The same pass again: nothing is due, nothing is charged. */
 	assert_int_equal(collect(f, NEXT + 3 * DAY), 0);
-	assert_int_equal(query_int(f, RENEWAL_SQL("attempt_count"), f->sub), 2);
-	assert_int_equal(query_int(f, RENEWAL_SQL("next_payment_attempt"), f->sub), NEXT + 5 * DAY);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("attempt_count"), f->sub), 2);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("next_payment_attempt"), f->sub),
+			 NEXT + 5 * DAY);
 	/* The card works again: the day-5 retry pays and the subscription is active. */
 	card_becomes(f, "pm_card_visa");
 	assert_int_equal(collect(f, NEXT + 6 * DAY), 1);
 	assert_string_equal(status(f), "active");
-	assert_int_equal(query_int(f, RENEWAL_SQL("count(*)"), f->sub), 1);
-	assert_int_equal(query_int(f, RENEWAL_SQL("status = 'paid'"), f->sub), 1);
-	assert_int_equal(query_int(f, RENEWAL_SQL("attempt_count"), f->sub), 3);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM charges WHERE status = 'succeeded'", NULL), 2);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM charges WHERE status = 'failed'", NULL), 2);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("count(*)"), f->sub), 1);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("status = 'paid'"), f->sub), 1);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("attempt_count"), f->sub), 3);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM charges WHERE status ="
+				    " 'succeeded'", NULL), 2);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM charges WHERE status = 'failed'",
+				    NULL), 2);
 	/* Paid at the retry's time, which was due at day 5. */
-	assert_int_equal(query_int(f, "SELECT max(created) FROM charges", NULL), NEXT + 5 * DAY);
+	assert_int_equal(testdb_int(f->db, "SELECT max(created) FROM charges", NULL),
+			 NEXT + 5 * DAY);
 	assert_int_equal(collect(f, NEXT + 30 * DAY), 0);
 }
 
@@ -245,7 +208,7 @@ static void test_a_voided_invoice_is_not_collected(void **state)
 	json_decref(out);
 	json_decref(none);
 	assert_int_equal(collect(f, NEXT + 30 * DAY), 0);
-	assert_int_equal(query_int(f, RENEWAL_SQL("attempt_count"), f->sub), 1);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("attempt_count"), f->sub), 1);
 	/* Rendered: nothing planned for a void invoice. */
 	assert_int_equal(svc_invoice_retrieve(&out, &f->s, inv, &e), 0);
 	assert_true(json_is_null(json_object_get(out, "next_payment_attempt")));
@@ -266,13 +229,15 @@ static void test_a_retry_with_no_method_left_counts_as_failed(void **state)
 	json_decref(out);
 	json_decref(none);
 	assert_int_equal(collect(f, NEXT + 3 * DAY), 1);
-	assert_int_equal(query_int(f, RENEWAL_SQL("attempt_count"), f->sub), 2);
-	assert_int_equal(query_int(f, RENEWAL_SQL("next_payment_attempt"), f->sub), NEXT + 5 * DAY);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM charges WHERE status = 'failed'", NULL), 1);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM events WHERE type ="
-				   " 'invoice.payment_failed'", NULL), 2);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("attempt_count"), f->sub), 2);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("next_payment_attempt"), f->sub),
+			 NEXT + 5 * DAY);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM charges WHERE status = 'failed'",
+				    NULL), 1);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM events WHERE type ="
+				    " 'invoice.payment_failed'", NULL), 2);
 	assert_int_equal(collect(f, NEXT + 7 * DAY), 1);
-	assert_int_equal(query_int(f, RENEWAL_SQL("attempt_count"), f->sub), 4);
+	assert_int_equal(testdb_int(f->db, RENEWAL_SQL("attempt_count"), f->sub), 4);
 	assert_string_equal(status(f), "canceled");
 }
 

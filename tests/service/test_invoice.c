@@ -22,11 +22,12 @@
 #include "service/invoiceitem.h"
 #include "service/tax_rate.h"
 #include "store/store.h"
+#include "../support/testdb.h"
 
 #define NOW 1767225600 /* 2026-01-01 */
 
 struct fixture {
-	char path[64];
+	struct testdb t;
 	struct store *db;
 	struct svc s;
 	char customer[64];
@@ -36,29 +37,14 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct recur_err e;
-	json_t *p, *out = NULL;
-	char url[80];
-	snprintf(f->path, sizeof(f->path), "/tmp/recur-test-invoice-XXXXXX");
-	int fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(url, sizeof(url), "sqlite:%s", f->path);
-	assert_int_equal(store_open(&f->db, url, &e), 0);
-	assert_int_equal(store_migrate(f->db, &e), 0);
-	f->s = (struct svc){ .db = f->db, .scope = { "acct_test", 0 }, .now = NOW };
+	f->db = testdb_open(&f->t, "invoice");
+	f->s = testdb_svc(f->db, NOW);
 
-	p = json_pack("{s:s, s:s}", "name", "Kari", "currency", "nok");
-	assert_int_equal(svc_customer_create(&out, &f->s, p, &e), 0);
-	snprintf(f->customer, sizeof(f->customer), "%s", json_string_value(json_object_get(out, "id")));
-	json_decref(out);
-	json_decref(p);
-	p = json_pack("{s:s, s:s, s:s}", "display_name", "MVA", "percentage", "25", "inclusive",
-		      "false");
-	assert_int_equal(svc_tax_rate_create(&out, &f->s, p, &e), 0);
-	snprintf(f->rate, sizeof(f->rate), "%s", json_string_value(json_object_get(out, "id")));
-	json_decref(out);
-	json_decref(p);
+	testdb_customer(f->customer, sizeof(f->customer), &f->s, "nok");
+	testdb_id_of(f->rate, sizeof(f->rate),
+		     testdb_call(svc_tax_rate_create, &f->s,
+				 json_pack("{s:s, s:s, s:s}", "display_name", "MVA", "percentage",
+					   "25", "inclusive", "false")));
 	*state = f;
 	return 0;
 }
@@ -66,25 +52,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char side[96];
-	store_close(f->db);
-	unlink(f->path);
-	snprintf(side, sizeof(side), "%s-wal", f->path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", f->path);
-	unlink(side);
+	testdb_close(&f->t, f->db);
 	free(f);
 	return 0;
-}
-
-static int64_t count(struct fixture *f, const char *table)
-{
-	char sql[128];
-	struct recur_err e;
-	int64_t n = -1;
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	assert_int_equal(store_query_int(&n, NULL, f->db, sql, NULL, 0, &e), 0);
-	return n;
 }
 
 static int64_t num(const json_t *o, const char *key)
@@ -162,13 +132,13 @@ static void test_create_internal_is_exactly_once(void **state)
 			    str(item, "id"));
 
 	/* The same period again: the same invoice, nothing written. */
-	int64_t invoices = count(f, "invoices"), events = count(f, "events");
+	int64_t invoices = testdb_count(f->db, "invoices"), events = testdb_count(f->db, "events");
 	assert_int_equal(store_begin(f->db, &e), 0);
 	assert_int_equal(svc_invoice_create_internal(&again, &f->s, &spec, &e), 0);
 	assert_int_equal(store_commit(f->db, &e), 0);
 	assert_string_equal(str(again, "id"), str(inv, "id"));
-	assert_int_equal(count(f, "invoices"), invoices);
-	assert_int_equal(count(f, "events"), events);
+	assert_int_equal(testdb_count(f->db, "invoices"), invoices);
+	assert_int_equal(testdb_count(f->db, "events"), events);
 	json_decref(again);
 	again = NULL;
 
@@ -198,8 +168,9 @@ static void test_preview_writes_nothing(void **state)
 					 .discountable = true };
 	json_t *rates = json_pack("[s]", f->rate);
 	struct svc_invoice_spec spec = spec_for(f, &line, 1, rates);
-	int64_t before = count(f, "invoices") + count(f, "invoice_lines") + count(f, "events") +
-			 count(f, "invoice_number_sequences");
+	int64_t before = testdb_count(f->db, "invoices") + testdb_count(f->db, "invoice_lines") +
+			 testdb_count(f->db, "events") +
+			 testdb_count(f->db, "invoice_number_sequences");
 
 	assert_int_equal(svc_invoice_preview_internal(&out, &f->s, &spec, &e), 0);
 	assert_int_equal(strncmp(str(out, "id"), "upcoming_in_", 12), 0);
@@ -208,8 +179,9 @@ static void test_preview_writes_nothing(void **state)
 	assert_int_equal(num(out, "total"), 12500);
 	json_t *l = json_array_get(json_object_get(json_object_get(out, "lines"), "data"), 0);
 	assert_int_equal(strncmp(str(l, "id"), "il_tmp_", 7), 0);
-	assert_int_equal(count(f, "invoices") + count(f, "invoice_lines") + count(f, "events") +
-			 count(f, "invoice_number_sequences"), before);
+	assert_int_equal(testdb_count(f->db, "invoices") + testdb_count(f->db, "invoice_lines") +
+			 testdb_count(f->db, "events") +
+			 testdb_count(f->db, "invoice_number_sequences"), before);
 	json_decref(out);
 	json_decref(rates);
 }

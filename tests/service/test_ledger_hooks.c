@@ -24,13 +24,14 @@
 #include "service/payments.h"
 #include "service/tax_rate.h"
 #include "store/store.h"
+#include "../support/testdb.h"
 #include "store/tenants.h"
 
 #define NOW 1767225600 /* 2026-01-01 */
 #define DAY 86400
 
 struct fixture {
-	char path[64];
+	struct testdb t;
 	struct store *db;
 	struct svc s;
 	char customer[64];
@@ -48,26 +49,14 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct recur_err e;
 	json_t *p, *out = NULL;
-	char url[80];
-	snprintf(f->path, sizeof(f->path), "/tmp/recur-test-hooks-XXXXXX");
-	int fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(url, sizeof(url), "sqlite:%s", f->path);
-	assert_int_equal(store_open(&f->db, url, &e), 0);
-	assert_int_equal(store_migrate(f->db, &e), 0);
+	f->db = testdb_open(&f->t, "hooks");
 	assert_int_equal(store_tenant_insert(f->db, "acct_test", "Test AS", NOW, &e), 0);
-	f->s = (struct svc){ .db = f->db, .scope = { "acct_test", 0 }, .now = NOW };
-	p = json_pack("{s:s, s:s}", "name", "Kari", "currency", "nok");
-	assert_int_equal(svc_customer_create(&out, &f->s, p, &e), 0);
-	snprintf(f->customer, sizeof(f->customer), "%s", str(out, "id"));
-	json_decref(out);
-	json_decref(p);
-	p = json_pack("{s:s, s:i, s:b}", "display_name", "MVA", "percentage", 25, "inclusive", 0);
-	assert_int_equal(svc_tax_rate_create(&out, &f->s, p, &e), 0);
-	snprintf(f->rate, sizeof(f->rate), "%s", str(out, "id"));
-	json_decref(out);
-	json_decref(p);
+	f->s = testdb_svc(f->db, NOW);
+	testdb_customer(f->customer, sizeof(f->customer), &f->s, "nok");
+	testdb_id_of(f->rate, sizeof(f->rate),
+		     testdb_call(svc_tax_rate_create, &f->s,
+				 json_pack("{s:s, s:i, s:b}", "display_name", "MVA", "percentage",
+					   25, "inclusive", 0)));
 	p = json_pack("{s:s}", "customer", f->customer);
 	assert_int_equal(svc_payment_method_attach(&out, &f->s, "pm_card_visa", p, &e), 0);
 	snprintf(f->pm, sizeof(f->pm), "%s", str(out, "id"));
@@ -80,32 +69,16 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char side[96];
-	store_close(f->db);
-	unlink(f->path);
-	snprintf(side, sizeof(side), "%s-wal", f->path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", f->path);
-	unlink(side);
+	testdb_close(&f->t, f->db);
 	free(f);
 	return 0;
-}
-
-/* One number; $1 is arg (may be NULL when the query takes none). */
-static int64_t query_int(struct fixture *f, const char *sql, const char *arg)
-{
-	struct recur_err e;
-	struct store_val p[] = { SV_TEXT(arg) };
-	int64_t n = -1;
-	assert_int_equal(store_query_int(&n, NULL, f->db, sql, p, arg ? 1 : 0, &e), 0);
-	return n;
 }
 
 /* An account's debit less credit over the whole journal. */
 static int64_t net(struct fixture *f, const char *account)
 {
-	return query_int(f, "SELECT COALESCE(SUM(debit) - SUM(credit), 0) FROM ledger_entries"
-			    " WHERE account = $1", account);
+	return testdb_int(f->db, "SELECT COALESCE(SUM(debit) - SUM(credit), 0) FROM ledger_entries"
+				 " WHERE account = $1", account);
 }
 
 /* An open charge_automatically invoice of net amount, with 25 % VAT when taxed. */
@@ -207,8 +180,8 @@ static void test_a_card_payment_and_its_refunds(void **state)
 	/* The same attempt replayed posts nothing. */
 	collect(f, in, 124999, 1, &res);
 	assert_true(res.replayed);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries WHERE source LIKE $1",
-				   "payment:%"), 2);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM ledger_entries WHERE source"
+				    " LIKE $1", "payment:%"), 2);
 
 	/* A third back, then the rest: VAT comes back in proportion, to the unit in the end. */
 	refund(f, res.charge, 41666);
@@ -221,8 +194,8 @@ static void test_a_card_payment_and_its_refunds(void **state)
 	assert_int_equal(net(f, "revenue"), 0);
 	assert_int_equal(net(f, "payment_clearing"), 0);
 	assert_int_equal(net(f, "refunds_payable"), 0);
-	assert_int_equal(query_int(f, "SELECT count(DISTINCT source) FROM ledger_entries WHERE"
-				   " source LIKE $1", "refund:%"), 2);
+	assert_int_equal(testdb_int(f->db, "SELECT count(DISTINCT source) FROM ledger_entries WHERE"
+				    " source LIKE $1", "refund:%"), 2);
 	assert_verified(f);
 }
 
@@ -242,8 +215,8 @@ static void test_a_charge_beyond_the_invoice_is_credit(void **state)
 	assert_int_equal(svc_customer_retrieve(&cus, &f->s, f->customer, &e), 0);
 	assert_int_equal(json_integer_value(json_object_get(cus, "balance")), -1000);
 	json_decref(cus);
-	assert_int_equal(query_int(f, "SELECT amount FROM customer_balance_transactions"
-				   " WHERE type = $1", "invoice_overpaid"), -1000);
+	assert_int_equal(testdb_int(f->db, "SELECT amount FROM customer_balance_transactions"
+				    " WHERE type = $1", "invoice_overpaid"), -1000);
 	assert_verified(f);
 }
 
@@ -266,8 +239,8 @@ static void test_a_written_off_invoice_paid_by_card_is_recovered(void **state)
 	assert_int_equal(net(f, "write_offs"), 0);
 	assert_int_equal(net(f, "receivables"), 0);
 	assert_int_equal(net(f, "payment_clearing"), 10000);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries WHERE source LIKE $1",
-				   "payment:%:recovery"), 2);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM ledger_entries WHERE source"
+				    " LIKE $1", "payment:%:recovery"), 2);
 	assert_verified(f);
 }
 
@@ -287,8 +260,8 @@ static void test_a_declined_charge_posts_nothing(void **state)
 	open_invoice(f, 5000, false, in, sizeof(in));
 	collect(f, in, 5000, 1, &res);
 	assert_int_equal(res.status, GATEWAY_DECLINED);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries WHERE source LIKE $1",
-				   "payment:%"), 0);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM ledger_entries WHERE source"
+				    " LIKE $1", "payment:%"), 0);
 	assert_int_equal(net(f, "receivables"), 5000);
 	assert_verified(f);
 }

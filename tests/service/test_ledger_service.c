@@ -22,13 +22,14 @@
 #include "service/invoice.h"
 #include "service/ledger.h"
 #include "store/store.h"
+#include "../support/testdb.h"
 #include "store/tenants.h"
 
 #define NOW 1767225600 /* 2026-01-01 */
 #define DAY 86400
 
 struct fixture {
-	char path[64];
+	struct testdb t;
 	struct store *db;
 	struct svc s;
 	char customer[64];
@@ -38,23 +39,11 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct recur_err e;
-	json_t *p, *out = NULL;
-	char url[80];
-	snprintf(f->path, sizeof(f->path), "/tmp/recur-test-ledger-XXXXXX");
-	int fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(url, sizeof(url), "sqlite:%s", f->path);
-	assert_int_equal(store_open(&f->db, url, &e), 0);
-	assert_int_equal(store_migrate(f->db, &e), 0);
+	f->db = testdb_open(&f->t, "ledger");
 	/* recur verify walks the tenants table. */
 	assert_int_equal(store_tenant_insert(f->db, "acct_test", "Test AS", NOW, &e), 0);
-	f->s = (struct svc){ .db = f->db, .scope = { "acct_test", 0 }, .now = NOW };
-	p = json_pack("{s:s, s:s}", "name", "Kari", "currency", "nok");
-	assert_int_equal(svc_customer_create(&out, &f->s, p, &e), 0);
-	snprintf(f->customer, sizeof(f->customer), "%s", json_string_value(json_object_get(out, "id")));
-	json_decref(out);
-	json_decref(p);
+	f->s = testdb_svc(f->db, NOW);
+	testdb_customer(f->customer, sizeof(f->customer), &f->s, "nok");
 	*state = f;
 	return 0;
 }
@@ -62,23 +51,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char side[96];
-	store_close(f->db);
-	unlink(f->path);
-	snprintf(side, sizeof(side), "%s-wal", f->path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", f->path);
-	unlink(side);
+	testdb_close(&f->t, f->db);
 	free(f);
 	return 0;
-}
-
-static int64_t query_int(struct fixture *f, const char *sql)
-{
-	struct recur_err e;
-	int64_t n = -1;
-	assert_int_equal(store_query_int(&n, NULL, f->db, sql, NULL, 0, &e), 0);
-	return n;
 }
 
 static int64_t num(const json_t *o, const char *key)
@@ -210,17 +185,21 @@ static void test_history_posts_once_and_verifies(void **state)
 	struct report r;
 
 	post_history(f);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries"), 30);
-	assert_int_equal(query_int(f, "SELECT count(DISTINCT source) FROM ledger_entries"), 13);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries WHERE customer IS NOT NULL"), 14);
-	assert_int_equal(query_int(f, "SELECT SUM(debit) - SUM(credit) FROM ledger_entries"), 0);
+	assert_int_equal(testdb_count(f->db, "ledger_entries"), 30);
+	assert_int_equal(testdb_int(f->db, "SELECT count(DISTINCT source) FROM ledger_entries",
+				    NULL), 13);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM ledger_entries WHERE customer IS"
+				    " NOT NULL", NULL), 14);
+	assert_int_equal(testdb_int(f->db, "SELECT SUM(debit) - SUM(credit) FROM ledger_entries",
+				    NULL), 0);
 	/* VAT is on its rate; nothing else carries one. */
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries WHERE vat_rate = 250000"
-				      " AND account = 'tax_payable'"), 3);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries WHERE vat_rate IS NOT NULL"
-				      " AND account != 'tax_payable'"), 0);
-	assert_int_equal(query_int(f, "SELECT created FROM ledger_entries WHERE"
-				      " source = 'invoice:in_A:reminder:1' AND line = 0"), NOW + 6 * DAY);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM ledger_entries WHERE vat_rate ="
+				    " 250000 AND account = 'tax_payable'", NULL), 3);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM ledger_entries WHERE vat_rate IS"
+				    " NOT NULL AND account != 'tax_payable'", NULL), 0);
+	assert_int_equal(testdb_int(f->db, "SELECT created FROM ledger_entries WHERE source ="
+				    " 'invoice:in_A:reminder:1' AND line = 0", NULL),
+			 NOW + 6 * DAY);
 
 	verify(f, &r);
 	assert_int_equal(r.res.failed, 0);
@@ -251,8 +230,8 @@ static void test_repost_is_a_no_op_and_a_different_one_conflicts(void **state)
 	assert_int_equal(post(f, &ev, NOW, &e), 3);
 	/* A retried job: the same facts, later, written nothing. */
 	assert_int_equal(post(f, &ev, NOW + DAY, &e), 0);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries"), 3);
-	assert_int_equal(query_int(f, "SELECT MAX(created) FROM ledger_entries"), NOW);
+	assert_int_equal(testdb_count(f->db, "ledger_entries"), 3);
+	assert_int_equal(testdb_int(f->db, "SELECT MAX(created) FROM ledger_entries", NULL), NOW);
 
 	/* The same source computed another way is a bug upstream, refused with its change. */
 	ev.invoice.total = 125100;
@@ -260,12 +239,12 @@ static void test_repost_is_a_no_op_and_a_different_one_conflicts(void **state)
 	assert_int_equal(post(f, &ev, NOW, &e), RECUR_ECONFLICT);
 	assert_string_equal(e.code, "ledger_source_conflict");
 	assert_non_null(strstr(e.message, "invoice:in_A:finalized"));
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries"), 3);
+	assert_int_equal(testdb_count(f->db, "ledger_entries"), 3);
 
 	/* An invoice of 0.00 posts nothing, and nothing again. */
 	assert_int_equal(post(f, &empty, NOW, &e), 0);
 	assert_int_equal(post(f, &empty, NOW, &e), 0);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries"), 3);
+	assert_int_equal(testdb_count(f->db, "ledger_entries"), 3);
 
 	/* What the rules refuse is refused before anything is written. */
 	ev.id = "in_bad";
@@ -273,7 +252,7 @@ static void test_repost_is_a_no_op_and_a_different_one_conflicts(void **state)
 	assert_int_equal(post(f, &ev, NOW, &e), RECUR_EINVAL);
 	ev.id = NULL;
 	assert_int_equal(post(f, &ev, NOW, &e), RECUR_EINVAL);
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries"), 3);
+	assert_int_equal(testdb_count(f->db, "ledger_entries"), 3);
 
 	/* The mode is part of the scope: live mode has its own in_A. */
 	ev = (struct billing_ledger_event){
@@ -284,7 +263,7 @@ static void test_repost_is_a_no_op_and_a_different_one_conflicts(void **state)
 	f->s.scope.livemode = 1;
 	assert_int_equal(post(f, &ev, NOW, &e), 3);
 	f->s.scope.livemode = 0;
-	assert_int_equal(query_int(f, "SELECT count(*) FROM ledger_entries"), 6);
+	assert_int_equal(testdb_count(f->db, "ledger_entries"), 6);
 }
 
 static void test_a_corrupted_row_fails_verify_by_name(void **state)

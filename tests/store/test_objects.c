@@ -16,6 +16,7 @@
 #include "store/migrate.h"
 #include "store/objects.h"
 #include "store/store.h"
+#include "../support/testdb.h"
 
 static const struct store_col cols[] = {
 	{ "name", COL_TEXT, 0 },
@@ -43,22 +44,14 @@ static const struct store_table tax_rates = {
 };
 
 struct fixture {
-	char path[64];
+	struct testdb t;
 	struct store *db;
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct recur_err e;
-	char url[80];
-	snprintf(f->path, sizeof(f->path), "/tmp/recur-test-store-XXXXXX");
-	int fd = mkstemp(f->path);
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(url, sizeof(url), "sqlite:%s", f->path);
-	assert_int_equal(store_open(&f->db, url, &e), 0);
-	assert_int_equal(store_migrate(f->db, &e), 0);
+	f->db = testdb_open(&f->t, "store");
 	*state = f;
 	return 0;
 }
@@ -66,13 +59,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char side[96];
-	store_close(f->db);
-	unlink(f->path);
-	snprintf(side, sizeof(side), "%s-wal", f->path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", f->path);
-	unlink(side);
+	testdb_close(&f->t, f->db);
 	free(f);
 	return 0;
 }
