@@ -10,6 +10,7 @@
 #include "service/params.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,14 +116,17 @@ static int render(json_t **out, struct svc *s, json_t *imp, struct recur_err *e)
 	snprintf(url, sizeof(url), "/v1/imports/%s/errors.csv", id);
 	json_object_set_new(imp, "errors", x.list);
 	json_object_set_new(imp, "errors_url", json_string(url));
-	json_t *p = running_progress(id);
-	json_object_set_new(imp, "progress", p ? p : json_null());
 	/*
 	 * The worker writes "processing" inside the import's one transaction, so
 	 * others read "pending" until it commits: an import running in this
-	 * process says processing, as it is.
+	 * process says processing, as it is, with its progress. One that has
+	 * committed its result is finished, whatever the tracker still holds.
 	 */
-	if (p && strcmp(json_string_value(json_object_get(imp, "status")), "pending") == 0)
+	const char *status = json_string_value(json_object_get(imp, "status"));
+	bool unfinished = strcmp(status, "pending") == 0 || strcmp(status, "processing") == 0;
+	json_t *p = unfinished ? running_progress(id) : NULL;
+	json_object_set_new(imp, "progress", p ? p : json_null());
+	if (p)
 		json_object_set_new(imp, "status", json_string("processing"));
 	*out = json_incref(imp);
 	return 0;
