@@ -265,7 +265,8 @@ test(`crash safety: ${N} + ${CLOCK_N} renewals, ${KILLS} SIGKILLs, seed ${SEED}`
   // per renewal invoice one invoice.created, invoice.finalized and either
   // invoice.paid + invoice.payment_succeeded or invoice.payment_failed; per
   // subscription one customer.subscription.updated (two when declined: the
-  // renewal and past_due); per payment intent one payment_intent.created.
+  // renewal and past_due); per payment intent one payment_intent.created;
+  // per subscription one invoice.upcoming before its renewal.
   assert.deepEqual(q(`SELECT type, count(*) AS n FROM events WHERE seq > ${genSeq} GROUP BY type, data HAVING n > 1 LIMIT 5`), []);
   const once = ['invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded',
     'invoice.payment_failed', 'payment_intent.created', 'payment_intent.succeeded',
@@ -273,6 +274,11 @@ test(`crash safety: ${N} + ${CLOCK_N} renewals, ${KILLS} SIGKILLs, seed ${SEED}`
   assert.deepEqual(q(`SELECT type, json_extract(data, '$.object.id') AS id, count(*) AS n FROM events
       WHERE seq > ${genSeq} AND type IN (${once}) GROUP BY 1, 2 HAVING n > 1 LIMIT 5`), [],
   'an event sent twice for one object');
+  // invoice.upcoming (7 days before each renewal, docs/webhooks.md) has no
+  // invoice id: once per subscription.
+  assert.deepEqual(q(`SELECT json_extract(data, '$.object.subscription') AS sub, count(*) AS n
+      FROM events WHERE seq > ${genSeq} AND type = 'invoice.upcoming' GROUP BY 1 HAVING n > 1 LIMIT 5`), [],
+  'an invoice.upcoming sent twice for one subscription');
   assert.deepEqual(q(`SELECT type, count(*) AS n FROM events WHERE seq > ${genSeq}
       AND type NOT LIKE 'test_helpers.%' GROUP BY type ORDER BY type`), [
     { type: 'charge.failed', n: failingTotal },
@@ -283,6 +289,7 @@ test(`crash safety: ${N} + ${CLOCK_N} renewals, ${KILLS} SIGKILLs, seed ${SEED}`
     { type: 'invoice.paid', n: total - failingTotal },
     { type: 'invoice.payment_failed', n: failingTotal },
     { type: 'invoice.payment_succeeded', n: total - failingTotal },
+    { type: 'invoice.upcoming', n: total },
     { type: 'payment_intent.created', n: total },
     { type: 'payment_intent.payment_failed', n: failingTotal },
     { type: 'payment_intent.succeeded', n: total - failingTotal },
