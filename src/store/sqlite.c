@@ -14,6 +14,7 @@
  * a batch of renewals at once); connections serving requests keep the small
  * cache, so the server's memory does not grow with its thread count.
  */
+#include "store/driver.h"
 #include "store/store.h"
 
 #include <pthread.h>
@@ -22,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHE_SLOTS 512 /* power of two; statements beyond it are prepared per use */
 #define BULK_CACHE_KIB 65536 /* page cache of a connection doing bulk work */
 
 struct cached {
@@ -42,7 +42,7 @@ struct store {
 	int in_tx;
 	int holds_writer; /* this connection holds the process's writer mutex */
 	int bulk_cache; /* the page cache has grown to BULK_CACHE_KIB */
-	struct cached cache[CACHE_SLOTS];
+	struct cached cache[STORE_CACHE_SLOTS];
 };
 
 struct store_row {
@@ -116,21 +116,13 @@ static void sq_close(struct store *s)
 		s->in_tx = 1;
 		sq_rollback(s);
 	}
-	for (int i = 0; i < CACHE_SLOTS; i++) {
+	for (int i = 0; i < STORE_CACHE_SLOTS; i++) {
 		sqlite3_finalize(s->cache[i].stmt);
 		free(s->cache[i].sql);
 		free(s->cache[i].map);
 	}
 	sqlite3_close(s->db);
 	free(s);
-}
-
-static uint32_t hash(const char *s)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
 }
 
 /*
@@ -168,9 +160,9 @@ static int param_map(struct cached *c)
 static int prepare(struct store *s, const char *sql, sqlite3_stmt **out, struct cached **out_slot,
 		   struct recur_err *e)
 {
-	uint32_t h = hash(sql);
-	for (int probe = 0; probe < 8; probe++) {
-		struct cached *c = &s->cache[(h + (uint32_t)probe) & (CACHE_SLOTS - 1)];
+	uint32_t h = store_sql_hash(sql);
+	for (int probe = 0; probe < STORE_CACHE_PROBES; probe++) {
+		struct cached *c = &s->cache[(h + (uint32_t)probe) & (STORE_CACHE_SLOTS - 1)];
 		if (c->sql && strcmp(c->sql, sql) == 0) {
 			*out = c->stmt;
 			*out_slot = c;
@@ -279,6 +271,11 @@ done:
 static int sq_changes(struct store *s)
 {
 	return sqlite3_changes(s->db);
+}
+
+static int64_t sq_total_changes(struct store *s)
+{
+	return sqlite3_total_changes64(s->db);
 }
 
 static int sq_script(struct store *s, const char *sql, struct recur_err *e)
@@ -399,6 +396,7 @@ const struct store_driver store_sqlite_driver = {
 	.close = sq_close,
 	.query = sq_query,
 	.changes = sq_changes,
+	.total_changes = sq_total_changes,
 	.script = sq_script,
 	.begin = sq_begin,
 	.commit = sq_commit,

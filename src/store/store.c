@@ -1,6 +1,8 @@
 #include "store/store.h"
+#include "store/driver.h"
 #include "store/migrate.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define DRV(s) (((const struct store_base *)(const void *)(s))->drv)
@@ -10,7 +12,23 @@ int store_open(struct store **out, const char *url, struct recur_err *e)
 	*out = NULL;
 	if (strncmp(url, "sqlite:", 7) == 0)
 		return store_sqlite_driver.open(out, url + 7, e);
-	return err_invalid(e, "db", "Unsupported database URL '%s' (expected sqlite:PATH)", url);
+	if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+		return store_postgres_driver.open(out, url, e);
+	return err_invalid(e, "db", "Unsupported database URL '%s' (expected sqlite:PATH or"
+			   " postgres://...)", url);
+}
+
+uint32_t store_sql_hash(const char *sql)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *sql; sql++)
+		h = (h ^ (unsigned char)*sql) * 16777619u;
+	return h;
+}
+
+const char *store_dialect(const struct store *s)
+{
+	return DRV(s)->name;
 }
 
 void store_close(struct store *s)
@@ -30,6 +48,11 @@ int store_exec(struct store *s, const char *sql, const struct store_val *params,
 {
 	int rc = DRV(s)->query(s, sql, params, nparams, NULL, NULL, e);
 	return rc < 0 ? rc : DRV(s)->changes(s);
+}
+
+int64_t store_total_changes(struct store *s)
+{
+	return DRV(s)->total_changes(s);
 }
 
 int store_begin(struct store *s, struct recur_err *e) { return DRV(s)->begin(s, e); }
@@ -68,6 +91,49 @@ int store_query_int(int64_t *out, bool *found, struct store *s, const char *sql,
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * A migration as one back end runs it. Lines between "-- @sqlite" (or
+ * "-- @postgres") and "-- @end" are for that back end only; the markers are
+ * SQL comments, so a migration reads as plain SQL (docs/scaling.md). *out is
+ * the caller's to free.
+ */
+static int for_dialect(char **out, const char *sql, const char *dialect)
+{
+	size_t len = strlen(sql), n = 0;
+	char *buf = malloc(len + 1);
+	const char *only = NULL; /* the dialect of the block we are in, if any */
+	*out = buf;
+	if (!buf)
+		return -1;
+	for (const char *line = sql; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t l = nl ? (size_t)(nl - line) + 1 : strlen(line);
+		bool marker = strncmp(line, "-- @", 4) == 0;
+		if (marker && strncmp(line + 4, "end", 3) == 0)
+			only = NULL;
+		else if (marker)
+			only = strncmp(line + 4, "sqlite", 6) == 0 ? "sqlite" : "postgres";
+		else if (!only || strcmp(only, dialect) == 0) {
+			memcpy(buf + n, line, l);
+			n += l;
+		}
+		line += l;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static int run_migration(struct store *s, const struct migration *m, struct recur_err *e)
+{
+	char *sql = NULL;
+	int rc;
+	if (for_dialect(&sql, m->sql, DRV(s)->name) < 0)
+		return err_internal(e, "out of memory");
+	rc = DRV(s)->script(s, sql, e);
+	free(sql);
+	return rc;
+}
+
 int store_migrate(struct store *s, struct recur_err *e)
 {
 	int rc = store_exec(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -90,7 +156,7 @@ int store_migrate(struct store *s, struct recur_err *e)
 			store_rollback(s);
 			continue;
 		}
-		rc = DRV(s)->script(s, m->sql, e);
+		rc = run_migration(s, m, e);
 		if (rc < 0)
 			goto fail;
 		struct store_val rec[] = { SV_INT(m->version), SV_TEXT(m->name) };

@@ -4,8 +4,8 @@
  * A struct store is one connection, used by one thread at a time (the server
  * keeps one per worker thread). SQL is written once, in the subset SQLite and
  * PostgreSQL both accept: $1..$n placeholders, INSERT ... ON CONFLICT, RETURNING.
- * The back end is chosen by the URL: "sqlite:PATH" today, "postgres://..." when
- * that driver lands; nothing above this header knows which one runs.
+ * The back end is chosen by the URL: "sqlite:PATH" or "postgres://..."
+ * (docs/scaling.md); nothing above this header knows which one runs.
  */
 #ifndef RECUR_STORE_STORE_H
 #define RECUR_STORE_STORE_H
@@ -48,6 +48,7 @@ struct store_driver {
 	int (*query)(struct store *s, const char *sql, const struct store_val *params,
 		     int nparams, store_row_fn fn, void *ctx, struct recur_err *e);
 	int (*changes)(struct store *s);
+	int64_t (*total_changes)(struct store *s);
 	int (*script)(struct store *s, const char *sql, struct recur_err *e);
 	int (*begin)(struct store *s, struct recur_err *e);
 	int (*commit)(struct store *s, struct recur_err *e);
@@ -63,7 +64,10 @@ struct store_base {
 	const struct store_driver *drv;
 };
 
-/* Opens a connection for url ("sqlite:PATH"). Free with store_close. */
+/*
+ * Opens a connection for url: "sqlite:PATH", or a libpq URL
+ * ("postgres://user@host:port/db", "postgresql://..."). Free with store_close.
+ */
 int store_open(struct store **out, const char *url, struct recur_err *e);
 void store_close(struct store *s);
 
@@ -74,13 +78,20 @@ int store_query(struct store *s, const char *sql, const struct store_val *params
 int store_exec(struct store *s, const char *sql, const struct store_val *params,
 	       int nparams, struct recur_err *e);
 
+/*
+ * Rows this connection inserted, updated or deleted since it opened, rolled
+ * back ones included (SQLite's total_changes()): a cheap "did I write?" test.
+ */
+int64_t store_total_changes(struct store *s);
+
 /* Runs a query whose first row's first column is an integer; *found tells if a row came. */
 int store_query_int(int64_t *out, bool *found, struct store *s, const char *sql,
 		    const struct store_val *params, int nparams, struct recur_err *e);
 
 /*
  * Transactions. store_begin takes the write lock up front (BEGIN IMMEDIATE on
- * SQLite) so two writers never deadlock on a lock upgrade. They nest: inside
+ * SQLite, an advisory lock on PostgreSQL) so two writers never deadlock on a
+ * lock upgrade. They nest: inside
  * a transaction, begin/commit/rollback work on a savepoint.
  */
 int store_begin(struct store *s, struct recur_err *e);
@@ -96,6 +107,10 @@ const char *store_row_text(const struct store_row *r, int col, size_t *len);
 /* Applies the numbered migrations that this database has not seen yet. */
 int store_migrate(struct store *s, struct recur_err *e);
 
+/* The back end's name: "sqlite" or "postgres". */
+const char *store_dialect(const struct store *s);
+
 extern const struct store_driver store_sqlite_driver;
+extern const struct store_driver store_postgres_driver;
 
 #endif

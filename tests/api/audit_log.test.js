@@ -227,7 +227,12 @@ test('entries cannot be changed or deleted, even with sqlite3 on the database', 
   const dump = server.sql('SELECT * FROM audit_log ORDER BY seq');
   for (const q of ["UPDATE audit_log SET action = 'nothing'", 'DELETE FROM audit_log',
     `UPDATE audit_log SET key_id = NULL WHERE tenant_id = '${t.id}'`]) {
-    assert.throws(() => execFileSync('sqlite3', [server.dbPath, q], { stdio: 'pipe' }),
+    // psql on PostgreSQL (the same refusal, from the migration's trigger function)
+    assert.throws(() => (server.pg ? server.sql(q) : execFileSync('sqlite3', [server.dbPath, q], { stdio: 'pipe' })),
+      (err) => /audit_log is append-only/.test(err.stderr.toString()));
+  }
+  if (server.pg) {
+    assert.throws(() => server.sql('TRUNCATE audit_log'),
       (err) => /audit_log is append-only/.test(err.stderr.toString()));
   }
   assert.equal(server.sql('SELECT * FROM audit_log ORDER BY seq'), dump);

@@ -1,5 +1,8 @@
 // harness.js - starts a real `recur serve` on a fresh SQLite file for a test
 // file, creates tenants through the real CLI, and hands out stripe clients.
+// With RECUR_TEST_PG=postgres://… (the admin URL of a throw-away server,
+// scripts/pg-server.sh; make api-pg) every server gets a database of its own
+// on that PostgreSQL instead, and sql()/dump() speak to it through psql.
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -9,6 +12,72 @@ const net = require('node:net');
 const Stripe = require('stripe');
 
 const BIN = process.env.RECUR_BIN || path.resolve(__dirname, '../../build/recur');
+const PG = process.env.RECUR_TEST_PG || '';
+
+// Runs SQL on a PostgreSQL database through psql: rows as tab-separated text.
+function psql(url, q) {
+  return execFileSync('psql', [url, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-f', '-'],
+    { input: q, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 }).toString();
+}
+
+// The back end a server runs on: its URL, sql(q) answering as `sqlite3 -json`
+// does ('' for no rows or a statement), and dump() of every table.
+function sqliteBackend(dir) {
+  const dbPath = path.join(dir, 'recur.db');
+  return {
+    db: `sqlite:${dbPath}`,
+    dbPath,
+    // A canonical dump of every table, to prove a request changed nothing
+    // (two sqlite3 processes, whatever the number of tables).
+    dump() {
+      const tables = execFileSync('sqlite3', [dbPath,
+        "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"]).toString()
+        .split('\n').filter(Boolean);
+      const script = tables.map((t) => `SELECT '== ${t}'; SELECT * FROM "${t}" ORDER BY rowid;`).join('\n');
+      return execFileSync('sqlite3', [dbPath], { input: script, maxBuffer: 256 * 1024 * 1024 }).toString();
+    },
+    sql(q) {
+      return execFileSync('sqlite3', ['-json', dbPath, q]).toString().trim();
+    },
+    drop() {},
+  };
+}
+
+function pgBackend() {
+  const name = `recur_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  psql(PG, `CREATE DATABASE ${name}`);
+  const url = new URL(PG);
+  url.pathname = `/${name}`;
+  const db = url.toString();
+  return {
+    db,
+    dbPath: null,
+    // Every table's rows in a fixed order (by their text: PostgreSQL has no rowid).
+    dump() {
+      const tables = psql(db, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        + ' ORDER BY tablename').split('\n').filter(Boolean);
+      return psql(db, tables.map((t) => `SELECT '== ${t}'; SELECT * FROM "${t}" x ORDER BY x::text;`)
+        .join('\n'));
+    },
+    // A query's rows as `sqlite3 -json` prints them; a statement runs as it is,
+    // with the two sqlite3 idioms tests use in PostgreSQL's words: no PRAGMA
+    // (psql waits for locks anyway), and BEGIN IMMEDIATE takes the writers'
+    // lock as recur's transactions do (src/store/postgres.c).
+    sql(q) {
+      const body = q.trim().replace(/;$/, '');
+      if (!/^(SELECT|WITH)\b/i.test(body)) {
+        psql(db, q.replace(/PRAGMA [^;]*;/gi, '')
+          .replace(/BEGIN IMMEDIATE;/gi, 'BEGIN; SELECT pg_advisory_xact_lock(491496043890);'));
+        return '';
+      }
+      const rows = JSON.parse(psql(db, `SELECT coalesce(json_agg(t), '[]') FROM (${body}) t`));
+      return rows.length ? `[${rows.map((r) => JSON.stringify(r)).join(',\n')}]` : '';
+    },
+    drop() {
+      psql(PG, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -53,9 +122,8 @@ function checkAudit(server) {
     want.set(m[4], { method: m[1], path: m[2], status });
   }
   if (want.size === 0 && unaudited.length === 0) return;
-  const rows = JSON.parse(execFileSync('sqlite3', ['-json', server.dbPath,
-    "SELECT request_id, method, path, status FROM audit_log WHERE actor = 'api'"],
-  { maxBuffer: 256 * 1024 * 1024 }).toString() || '[]');
+  const rows = JSON.parse(server.sql(
+    "SELECT request_id, method, path, status FROM audit_log WHERE actor = 'api'") || '[]');
   const seen = new Map();
   for (const r of rows) seen.set(r.request_id, [...(seen.get(r.request_id) || []), r]);
   const wrong = [];
@@ -76,8 +144,8 @@ function checkAudit(server) {
 // Starts a server; returns { url, port, db, dir, tenant(name), client(key), sql(q), dump(), stop() }.
 async function startServer() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recur-api-'));
-  const dbPath = path.join(dir, 'recur.db');
-  const db = `sqlite:${dbPath}`;
+  const backend = PG ? pgBackend() : sqliteBackend(dir);
+  const { db, dbPath } = backend;
   const port = await freePort();
   const log = fs.openSync(path.join(dir, 'serve.log'), 'a');
   const child = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`],
@@ -109,18 +177,9 @@ async function startServer() {
       try { json = JSON.parse(text); } catch { /* not JSON */ }
       return { status: res.status, headers: res.headers, text, json };
     },
-    // A canonical dump of every table, to prove a request changed nothing
-    // (two sqlite3 processes, whatever the number of tables).
-    dump() {
-      const tables = execFileSync('sqlite3', [dbPath,
-        "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"]).toString()
-        .split('\n').filter(Boolean);
-      const script = tables.map((t) => `SELECT '== ${t}'; SELECT * FROM "${t}" ORDER BY rowid;`).join('\n');
-      return execFileSync('sqlite3', [dbPath], { input: script, maxBuffer: 256 * 1024 * 1024 }).toString();
-    },
-    sql(q) {
-      return execFileSync('sqlite3', ['-json', dbPath, q]).toString().trim();
-    },
+    pg: Boolean(PG),
+    dump: backend.dump,
+    sql: backend.sql,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -131,10 +190,11 @@ async function startServer() {
         if (process.env.RECUR_AUDIT_CHECK !== '0') checkAudit(server);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
+        backend.drop();
       }
     },
   };
   return server;
 }
 
-module.exports = { startServer, BIN, freePort, waitForPort };
+module.exports = { startServer, BIN, PG, freePort, waitForPort };

@@ -21,8 +21,8 @@ function post(key, path, body, ikey, headers = {}) {
 function count(sql) {
   return JSON.parse(server.sql(sql) || '[{"n":0}]')[0].n;
 }
-const customers = (t, where = '1') => count(`SELECT count(*) AS n FROM customers WHERE tenant_id = '${t.id}' AND ${where}`);
-const events = (t, where = '1') => count(`SELECT count(*) AS n FROM events WHERE tenant_id = '${t.id}' AND ${where}`);
+const customers = (t, where = '1 = 1') => count(`SELECT count(*) AS n FROM customers WHERE tenant_id = '${t.id}' AND ${where}`);
+const events = (t, where = '1 = 1') => count(`SELECT count(*) AS n FROM events WHERE tenant_id = '${t.id}' AND ${where}`);
 const keys = (t) => count(`SELECT count(*) AS n FROM idempotency_keys WHERE tenant_id = '${t.id}'`);
 
 test('the same POST with the same key replays the identical response', async () => {

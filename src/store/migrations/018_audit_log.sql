@@ -2,11 +2,14 @@
 --
 -- api_keys.id  key_..., the name of a key in the audit log: the secret itself
 --              is never stored (only its hash) and never written anywhere.
---              Keys made before this migration get a random id here;
---              randomblob/hex are SQLite's (PostgreSQL: encode(
---              gen_random_bytes(12), 'hex')).
+--              Keys made before this migration get a random id here
+--              (each back end has its own random function).
 ALTER TABLE api_keys ADD COLUMN id TEXT;
+-- @sqlite
 UPDATE api_keys SET id = 'key_' || lower(hex(randomblob(12))) WHERE id IS NULL;
+-- @postgres
+UPDATE api_keys SET id = 'key_' || substr(md5(random()::text || key_hash), 1, 24) WHERE id IS NULL;
+-- @end
 CREATE UNIQUE INDEX api_keys_id ON api_keys (id);
 
 -- One row per change: every POST/DELETE the API answered with a 2xx (or a 402
@@ -46,9 +49,10 @@ CREATE INDEX audit_log_object ON audit_log (tenant_id, livemode, object_id, seq)
 CREATE INDEX audit_log_request ON audit_log (tenant_id, livemode, request_id);
 
 -- Append-only in the database itself: no statement, from recur or from a
--- person with sqlite3, can change or remove an entry. (PostgreSQL: the same
--- as a BEFORE UPDATE OR DELETE trigger whose function RAISEs, plus REVOKE
--- UPDATE, DELETE, TRUNCATE ON audit_log from the application's role.)
+-- person with sqlite3 or psql, can change or remove an entry. (PostgreSQL:
+-- TRUNCATE skips row triggers, so its own trigger refuses it too; an operator
+-- may also REVOKE UPDATE, DELETE, TRUNCATE ON audit_log from recur's role.)
+-- @sqlite
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN
   SELECT RAISE(ABORT, 'audit_log is append-only: entries cannot be changed');
@@ -57,3 +61,19 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN
   SELECT RAISE(ABORT, 'audit_log is append-only: entries cannot be deleted');
 END;
+-- @postgres
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    RAISE EXCEPTION 'audit_log is append-only: entries cannot be changed';
+  END IF;
+  RAISE EXCEPTION 'audit_log is append-only: entries cannot be deleted';
+END;
+$$;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+-- @end
