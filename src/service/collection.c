@@ -115,6 +115,18 @@ static int plan_reminder(struct svc *s, json_t *inv, struct recur_err *e)
 	return 0;
 }
 
+void svc_collection_plan_draft(json_t *inv, int64_t now)
+{
+	if (!inv_status_is(inv, "draft"))
+		return;
+	if (!json_is_true(json_object_get(inv, "auto_advance"))) {
+		plan_nothing(inv);
+		return;
+	}
+	int64_t at = inv_num(inv, "created") + SVC_INVOICE_AUTO_FINALIZE_SECONDS;
+	set_due(inv, "collection_due_at", true, at > now ? at : now);
+}
+
 int svc_collection_schedule(struct svc *s, json_t *inv, int64_t now, const json_t *customer,
 			    struct recur_err *e)
 {
@@ -541,7 +553,7 @@ static int is_due(bool *out, struct svc *s, const char *invoice, int64_t until,
 				 SV_TEXT(invoice), SV_INT(until) };
 	int64_t n = 0;
 	int rc = store_query_int(&n, NULL, s->db, "SELECT count(*) FROM invoices WHERE tenant_id = $1"
-				 " AND livemode = $2 AND id = $3 AND status = 'open'"
+				 " AND livemode = $2 AND id = $3 AND status IN ('draft', 'open')"
 				 " AND collection_due_at IS NOT NULL AND collection_due_at <= $4",
 				 p, 4, e);
 	*out = n > 0;
@@ -573,7 +585,10 @@ int svc_collection_run_due(struct svc_collection_result *out, struct svc *s, con
 			return 0;
 		}
 		int64_t at = json_integer_value(due);
-		if (by_reminders(c.inv)) {
+		if (inv_status_is(c.inv, "draft")) {
+			/* auto_advance: finalized an hour after it was made, then collected */
+			rc = svc_invoice_finalize_ctx(&c, s, at, e);
+		} else if (by_reminders(c.inv)) {
 			rc = reminder_due(s, &c, at, e);
 		} else if (json_is_integer(json_object_get(c.inv, "next_payment_attempt"))) {
 			rc = attempt_due(out, s, &c, at, flags, e);
@@ -649,9 +664,9 @@ int svc_collection_next_due_clock(char *id, size_t cap, int64_t *due, struct svc
 
 	id[0] = '\0';
 	*due = 0;
-	/* status = 'open' as in the partial index (migration 007), so the index serves it. */
+	/* the status condition as in the partial index (migration 023), so the index serves it */
 	rc = store_query(s->db, "SELECT id, collection_due_at FROM invoices WHERE test_clock = $3"
-			 " AND collection_due_at IS NOT NULL AND status = 'open'"
+			 " AND collection_due_at IS NOT NULL AND status IN ('draft', 'open')"
 			 " AND collection_due_at <= $4 AND tenant_id = $1 AND livemode = $2"
 			 " ORDER BY collection_due_at, seq LIMIT 1", p, 4, read_first_due, &f, e);
 	return rc < 0 ? rc : 0;
@@ -669,7 +684,7 @@ int svc_collection_run_due_wall(int *done, struct store *db, int64_t now, struct
 	int rc = svc_run_due_wall(done, &seen, db, now,
 				  "SELECT tenant_id, livemode, id, collection_due_at FROM invoices"
 				  " WHERE test_clock IS NULL AND collection_due_at IS NOT NULL"
-				  " AND status = 'open' AND collection_due_at <= $1"
+				  " AND status IN ('draft', 'open') AND collection_due_at <= $1"
 				  " ORDER BY collection_due_at LIMIT $2", SVC_COLLECTION_BATCH,
 				  collect_one, NULL, e);
 	if (rc == 0 && seen == SVC_COLLECTION_BATCH && *done > 0)

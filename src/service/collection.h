@@ -58,6 +58,16 @@
  * default payment method; clears the schedule otherwise. Reads at most the
  * subscription's default.
  */
+/*
+ * Stripe finalizes a draft whose auto_advance is true about an hour after it
+ * was created. For a draft, sets its collection_due_at to that moment (or now,
+ * when auto_advance is turned on later), or clears it when auto_advance is
+ * false; the due work then finalizes it (svc_collection_run_due) and collects
+ * it as any finalized invoice. Does nothing to an invoice that is not a draft.
+ */
+#define SVC_INVOICE_AUTO_FINALIZE_SECONDS 3600
+void svc_collection_plan_draft(json_t *inv, int64_t now);
+
 int svc_collection_schedule(struct svc *s, json_t *inv, int64_t now, const json_t *customer,
 			    struct recur_err *e);
 

@@ -357,6 +357,7 @@ int svc_invoice_create(json_t **out, struct svc *s, const json_t *p, struct recu
 		goto done;
 	json_object_set_new(c.inv, "auto_advance", json_boolean(f.has_auto_advance &&
 								 f.auto_advance));
+	svc_collection_plan_draft(c.inv, now);
 	json_object_set_new(c.inv, "footer", f.footer && *f.footer ? json_string(f.footer)
 								   : json_null());
 	json_object_set(c.inv, "metadata", md);
@@ -693,8 +694,10 @@ int svc_invoice_update(json_t **out, struct svc *s, const char *id, const json_t
 				    ? json_string(f.description) : json_null());
 	if (f.has_footer)
 		json_object_set_new(c.inv, "footer", *f.footer ? json_string(f.footer) : json_null());
-	if (f.has_auto_advance)
+	if (f.has_auto_advance) {
 		json_object_set_new(c.inv, "auto_advance", json_boolean(f.auto_advance));
+		svc_collection_plan_draft(c.inv, now);
+	}
 	if ((rc = params_metadata(&md, json_object_get(c.inv, "metadata"), p, e)) < 0)
 		goto done;
 	json_object_set(c.inv, "metadata", md);

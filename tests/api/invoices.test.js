@@ -488,3 +488,44 @@ test('currency: the customer\'s, or the pending items\', or given', async () => 
   assert.equal(z.status, 'paid');
   assert.equal(z.amount_due, 0);
 });
+
+// Stripe finalizes a draft with auto_advance=true about an hour after it was
+// made, and then collects it: a test clock shows both, to the second.
+test('a draft with auto_advance is finalized an hour after creation and charged; one without stays a draft', async () => {
+  const T0 = 1785542400; // 2026-08-01 00:00:00 UTC
+  const clock = await stripe.testHelpers.testClocks.create({ frozen_time: T0 });
+  const cus = await customer(stripe, { test_clock: clock.id });
+  const pm = await stripe.paymentMethods.attach('pm_card_visa', { customer: cus.id });
+  await stripe.customers.update(cus.id, { invoice_settings: { default_payment_method: pm.id } });
+  await stripe.invoiceItems.create({ customer: cus.id, amount: 12500, currency: 'nok' });
+  const auto = await stripe.invoices.create({ customer: cus.id, auto_advance: true,
+    pending_invoice_items_behavior: 'include' });
+  const held = await stripe.invoices.create({ customer: cus.id, auto_advance: false });
+  assert.equal(auto.status, 'draft');
+  assert.equal(auto.auto_advance, true);
+
+  // 59 minutes 59 seconds later: still a draft.
+  await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: T0 + 3599 });
+  assert.equal((await stripe.invoices.retrieve(auto.id)).status, 'draft');
+
+  await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: T0 + 3600 });
+  const done = await stripe.invoices.retrieve(auto.id);
+  assert.equal(done.status, 'paid');
+  assert.equal(done.status_transitions.finalized_at, T0 + 3600);
+  assert.equal(done.amount_paid, 12500);
+  assert.match(done.number, /^RCR-\d{4}$/);
+  assert.equal((await stripe.invoices.retrieve(held.id)).status, 'draft');
+
+  // Turning auto_advance on after its hour is due at once: at the clock's time
+  // of the update, which the next advance runs.
+  await stripe.invoices.update(held.id, { auto_advance: true });
+  assert.equal((await stripe.invoices.retrieve(held.id)).status, 'draft');
+  await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: T0 + 7200 });
+  const later = await stripe.invoices.retrieve(held.id);
+  assert.equal(later.status, 'paid'); // nothing to pay: paid at finalization
+  assert.equal(later.status_transitions.finalized_at, T0 + 3600);
+  const types = (await stripe.events.list({ limit: 100 })).data
+    .filter((ev) => ev.data.object.id === auto.id).map((ev) => ev.type).sort();
+  assert.deepEqual(types, ['invoice.created', 'invoice.finalized', 'invoice.paid',
+    'invoice.payment_succeeded']);
+});
