@@ -14,23 +14,25 @@
 
 #define FLUSH_AT (64 * 1024)
 
-struct keys {
-	struct imp_export *x;
-	bool oom;
-};
-
-static int take_key(void *ctx, const struct store_row *row)
+/* Every metadata key of the scope's rows of table, into keys (a set: key -> null). */
+static int take_keys(void *ctx, const struct store_row *row)
 {
-	struct keys *k = ctx;
-	if (k->x->nmeta == IMP_MAX_COLS)
+	json_t *keys = ctx, *md = NULL;
+	size_t len = 0;
+	const char *text = store_row_text(row, 0, &len);
+	const char *k;
+	json_t *v;
+	if (!text || !(md = json_loadb(text, len, 0, NULL)))
 		return 0;
-	char *key = strdup(store_row_text(row, 0, NULL));
-	if (!key) {
-		k->oom = true;
-		return -1;
-	}
-	k->x->meta[k->x->nmeta++] = key;
+	json_object_foreach(md, k, v)
+		json_object_set_new(keys, k, json_null());
+	json_decref(md);
 	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 int imp_export_header(struct imp_export *x, const struct imp_type *t, struct svc *s,
@@ -38,8 +40,7 @@ int imp_export_header(struct imp_export *x, const struct imp_type *t, struct svc
 {
 	const char *head[IMP_MAX_COLS * 2];
 	char names[IMP_MAX_COLS][80];
-	char sql[300];
-	struct keys k = { .x = x };
+	char sql[200];
 	int n = 0, rc;
 	while (t->cols[n]) {
 		head[n] = t->cols[n];
@@ -47,13 +48,37 @@ int imp_export_header(struct imp_export *x, const struct imp_type *t, struct svc
 	}
 	x->ncols = n;
 	if (t->metadata) {
-		/* The keys in use, so that every object's metadata survives the round trip. */
-		snprintf(sql, sizeof(sql), "SELECT DISTINCT j.key FROM %s, json_each(%s.metadata) j"
-			 " WHERE %s.tenant_id = $1 AND %s.livemode = $2 ORDER BY j.key", table, table,
-			 table, table);
-		struct store_val v[] = { SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode) };
-		if ((rc = store_query(s->db, sql, v, 2, take_key, &k, e)) < 0)
-			return k.oom ? err_internal(e, "out of memory") : rc;
+		/*
+		 * The keys in use, so that every object's metadata survives the round
+		 * trip. Read in C rather than with the SQL JSON functions, which
+		 * differ between SQLite and PostgreSQL.
+		 */
+		json_t *keys = json_object();
+		const char *k;
+		json_t *v;
+		snprintf(sql, sizeof(sql), "SELECT metadata FROM %s WHERE tenant_id = $1"
+			 " AND livemode = $2", table);
+		struct store_val p[] = { SV_TEXT(s->scope.tenant), SV_INT(s->scope.livemode) };
+		if (!keys)
+			return err_internal(e, "out of memory");
+		rc = store_query(s->db, sql, p, 2, take_keys, keys, e);
+		/* a key left out would be metadata lost on the round trip: refuse instead */
+		if (rc >= 0 && json_object_size(keys) > IMP_MAX_COLS)
+			rc = err_invalid(e, "type", "The %s use %zu metadata keys; an export carries"
+					 " at most %d", t->name, json_object_size(keys), IMP_MAX_COLS);
+		json_object_foreach(keys, k, v) {
+			if (rc < 0)
+				break;
+			if (!(x->meta[x->nmeta] = strdup(k))) {
+				rc = err_internal(e, "out of memory");
+				break;
+			}
+			x->nmeta++;
+		}
+		json_decref(keys);
+		if (rc < 0)
+			return rc;
+		qsort(x->meta, (size_t)x->nmeta, sizeof(x->meta[0]), by_name);
 	}
 	for (int i = 0; i < x->nmeta; i++) {
 		snprintf(names[i], sizeof(names[i]), "metadata.%s", x->meta[i]);
