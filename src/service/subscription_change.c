@@ -841,6 +841,33 @@ item_done:
 			json_object_set_new(row, "billing_cycle_anchor", json_integer(trial_end));
 		json_object_set_new(row, "trial_end", json_integer(trial_end));
 		json_object_set_new(row, "current_period_end", json_integer(trial_end));
+	} else if (has_trial_end) {
+		/*
+		 * A trial given to a running subscription (Stripe: "extend a trial on
+		 * an existing subscription"): it is trialing from now to trial_end,
+		 * the unused time of the period it paid for is credited as the
+		 * proration behaviour says, and its cycle starts again at trial_end.
+		 */
+		if (strcmp(status, "active") != 0) {
+			rc = err_invalid(e, "trial_end", "A trial can be given only to an active or"
+					 " trialing subscription (this one is %s)", status);
+			goto done;
+		}
+		if (nchanges || cycle_resets) {
+			rc = err_invalid(e, "trial_end", "Give a trial and change the items or the"
+					 " billing cycle in two updates");
+			goto done;
+		}
+		if ((rc = sub_prorate_items(&prorations, s, row, at, BILLING_PRORATION_UNUSED_TIME,
+					    e)) < 0)
+			goto done;
+		json_object_set_new(row, "status", json_string("trialing"));
+		json_object_set_new(row, "trial_start", json_integer(now));
+		json_object_set_new(row, "trial_end", json_integer(trial_end));
+		json_object_set_new(row, "current_period_start", json_integer(now));
+		json_object_set_new(row, "current_period_end", json_integer(trial_end));
+		json_object_set_new(row, "billing_cycle_anchor", json_integer(trial_end));
+		json_object_set_new(row, "billing_cycle_anchor_config", json_null());
 	}
 
 	if (cycle_resets && !ended) {

@@ -379,6 +379,40 @@ test('moving trial_end later keeps the trial and moves the period end', async ()
   assert.equal(invs[1].period_start, utc('2026-03-20'));
 });
 
+test('trial_end on an active subscription starts a trial now, credits the unused paid time, and restarts the cycle at its end', async () => {
+  const { clock, customer, prices } = await world('2026-03-01', [monthly(19900)]);
+  const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices[0].id }] });
+  assert.equal(sub.status, 'active');
+  await advance(clock, '2026-03-16');
+  const trial = await stripe.subscriptions.update(sub.id, { trial_end: utc('2026-04-30') });
+  assert.equal(trial.status, 'trialing');
+  assert.equal(trial.trial_start, utc('2026-03-16'));
+  assert.equal(trial.trial_end, utc('2026-04-30'));
+  assert.equal(trial.billing_cycle_anchor, utc('2026-04-30'));
+  assert.equal(trial.items.data[0].current_period_start, utc('2026-03-16'));
+  assert.equal(trial.items.data[0].current_period_end, utc('2026-04-30'));
+  // 16 of March's 31 paid days unused: credited, waiting for the next invoice.
+  const credit = -prorate(19900, 16 * 86400, 31 * 86400);
+  assert.equal(credit, -10271);
+  assert.deepEqual(await pendingAmounts(customer), [credit]);
+  // The old period end passes without an invoice; the trial's end bills the new cycle.
+  await advance(clock, '2026-04-01');
+  assert.equal((await invoicesOf(sub)).length, 1);
+  await advance(clock, '2026-04-30');
+  const invs = await invoicesOf(sub);
+  assert.equal(invs.length, 2);
+  assert.deepEqual(amounts(invs[1]), [credit, 19900]);
+  assert.equal(invs[1].total, 19900 + credit);
+  assert.equal(invs[1].period_start, utc('2026-04-30'));
+  const active = await stripe.subscriptions.retrieve(sub.id);
+  assert.equal(active.status, 'active');
+  assert.equal(active.items.data[0].current_period_end, utc('2026-05-30'));
+  // With proration_behavior=none nothing is credited.
+  const other = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices[0].id }] });
+  await stripe.subscriptions.update(other.id, { trial_end: utc('2026-06-15'), proration_behavior: 'none' });
+  assert.deepEqual(await pendingAmounts(customer), []);
+});
+
 test("trial_end 'now' ends the trial and bills a new period from now", async () => {
   const { clock, customer, prices } = await world('2026-03-01', [monthly(19900)]);
   const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: prices[0].id }], trial_period_days: 14 });
