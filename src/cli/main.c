@@ -16,6 +16,7 @@ static const char usage[] =
 	"  serve     serve the Stripe-compatible HTTP API\n"
 	"  tenant    create a tenant and its API keys (recur tenant create --name NAME)\n"
 	"  migrate   apply pending schema migrations\n"
+	"  migrate-db copy a database to the other back end (--from URL --to URL)\n"
 	"  verify    prove the ledger balances (recur verify [--db URL] [--tenant ID])\n"
 	"  bank      import a camt.054 bank file (recur bank import FILE --tenant ID)\n"
 	"  webhooks  send an event's webhooks again (recur webhooks replay EVT_ID)\n"
@@ -46,6 +47,8 @@ int main(int argc, char **argv)
 		return cli_tenant(argc - 1, argv + 1);
 	if (strcmp(cmd, "migrate") == 0)
 		return cli_migrate(argc - 1, argv + 1);
+	if (strcmp(cmd, "migrate-db") == 0)
+		return cli_migrate_db(argc - 1, argv + 1);
 	if (strcmp(cmd, "verify") == 0)
 		return cli_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "bank") == 0)

@@ -22,24 +22,24 @@ static const char usage[] =
 	"Exit status: 0 when every check passes, 1 when any fails, 2 on a usage\n"
 	"error or when the database cannot be read.\n";
 
-static void print_check(void *ctx, const struct svc_ledger_check *c)
+void cli_verify_line(void *ctx, const struct svc_ledger_check *c)
 {
-	(void)ctx;
+	FILE *f = ctx ? ctx : stdout;
 	switch (c->verdict) {
 	case SVC_LEDGER_SCOPE:
-		printf("tenant %s, %s mode\n", c->tenant, c->livemode ? "live" : "test");
+		fprintf(f, "tenant %s, %s mode\n", c->tenant, c->livemode ? "live" : "test");
 		break;
 	case SVC_LEDGER_OK:
-		printf("  ok    %s: %s\n", c->name, c->detail);
+		fprintf(f, "  ok    %s: %s\n", c->name, c->detail);
 		break;
 	case SVC_LEDGER_FAIL:
-		printf("  FAIL  %s: %s\n", c->name, c->detail);
+		fprintf(f, "  FAIL  %s: %s\n", c->name, c->detail);
 		break;
 	case SVC_LEDGER_SKIP:
-		printf("  skip  %s: %s\n", c->name, c->detail);
+		fprintf(f, "  skip  %s: %s\n", c->name, c->detail);
 		break;
 	case SVC_LEDGER_DETAIL:
-		printf("          %s\n", c->detail);
+		fprintf(f, "          %s\n", c->detail);
 		break;
 	}
 }
@@ -74,7 +74,7 @@ int cli_verify(int argc, char **argv)
 	if (!(db = cli_open_db(db_url)))
 		goto done;
 	printf("recur verify %s\n", db_url);
-	if (svc_ledger_verify(&res, db, tenant, print_check, NULL, &e) < 0) {
+	if (svc_ledger_verify(&res, db, tenant, cli_verify_line, NULL, &e) < 0) {
 		fflush(stdout);
 		fprintf(stderr, "recur: %s\n", e.message);
 		goto done;

@@ -556,6 +556,46 @@ static const char *pg_row_text(const struct store_row *r, int col, size_t *len)
 	return PQgetvalue(r->res, r->row, col);
 }
 
+struct names {
+	char name[4][64];
+	int n;
+};
+
+static int add_name(void *ctx, const struct store_row *row)
+{
+	struct names *n = ctx;
+	if (n->n < 4)
+		snprintf(n->name[n->n++], sizeof(n->name[0]), "%s", pg_row_text(row, 0, NULL));
+	return 0;
+}
+
+/*
+ * Rows copied in with their own seq leave the identity's sequence where it
+ * was (BY DEFAULT takes a given value without drawing one): set it past the
+ * table's largest, so the next insert draws a new number.
+ */
+static int pg_reseed(struct store *s, const char *table, struct recur_err *e)
+{
+	struct names ids = { 0 };
+	struct store_val tv = SV_TEXT(table);
+	int rc = pg_query(s, "SELECT column_name FROM information_schema.columns"
+			     " WHERE table_schema = current_schema() AND table_name = $1"
+			     " AND is_identity = 'YES'", &tv, 1, add_name, &ids, e);
+	for (int i = 0; rc == 0 && i < ids.n; i++) {
+		char *t = PQescapeIdentifier(s->conn, table, strlen(table));
+		char *c = PQescapeIdentifier(s->conn, ids.name[i], strlen(ids.name[i]));
+		char sql[512];
+		/* the table argument is parsed as SQL (so quoted), the column is taken as it is */
+		snprintf(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence($1, $2),"
+			 " coalesce(max(%s), 0) + 1, false) FROM %s", c ? c : "", t ? t : "");
+		struct store_val v[] = { SV_TEXT(t), SV_TEXT(ids.name[i]) };
+		rc = t && c ? pg_query(s, sql, v, 2, NULL, NULL, e) : err_internal(e, "out of memory");
+		PQfreemem(t);
+		PQfreemem(c);
+	}
+	return rc;
+}
+
 const struct store_driver store_postgres_driver = {
 	.name = "postgres",
 	.open = pg_open,
@@ -571,4 +611,11 @@ const struct store_driver store_postgres_driver = {
 	.row_is_null = pg_row_is_null,
 	.row_int = pg_row_int,
 	.row_text = pg_row_text,
+	/* a table's oid is drawn when it is created: creation order */
+	.tables_sql = "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
+		      " AND relkind IN ('r', 'p') ORDER BY oid",
+	.columns_sql = "SELECT column_name FROM information_schema.columns"
+		       " WHERE table_schema = current_schema() AND table_name = $1"
+		       " ORDER BY ordinal_position",
+	.reseed = pg_reseed,
 };

@@ -390,6 +390,18 @@ static const char *sq_row_text(const struct store_row *r, int col, size_t *len)
 	return t;
 }
 
+/*
+ * A rowid (seq INTEGER PRIMARY KEY) is chosen past the largest one present,
+ * and AUTOINCREMENT's sqlite_sequence follows explicit inserts: nothing to do.
+ */
+static int sq_reseed(struct store *s, const char *table, struct recur_err *e)
+{
+	(void)s;
+	(void)table;
+	(void)e;
+	return 0;
+}
+
 const struct store_driver store_sqlite_driver = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -405,4 +417,9 @@ const struct store_driver store_sqlite_driver = {
 	.row_is_null = sq_row_is_null,
 	.row_int = sq_row_int,
 	.row_text = sq_row_text,
+	/* sqlite_schema's rowids follow creation order. */
+	.tables_sql = "SELECT name FROM sqlite_schema WHERE type = 'table'"
+		      " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
+	.columns_sql = "SELECT name FROM pragma_table_info($1) ORDER BY cid",
+	.reseed = sq_reseed,
 };

@@ -67,6 +67,23 @@ const char *store_row_text(const struct store_row *r, int col, size_t *len)
 	return DRV(r)->row_text(r, col, len);
 }
 
+int store_tables(struct store *s, store_row_fn fn, void *ctx, struct recur_err *e)
+{
+	return store_query(s, DRV(s)->tables_sql, NULL, 0, fn, ctx, e);
+}
+
+int store_columns(struct store *s, const char *table, store_row_fn fn, void *ctx,
+		  struct recur_err *e)
+{
+	struct store_val v = SV_TEXT(table);
+	return store_query(s, DRV(s)->columns_sql, &v, 1, fn, ctx, e);
+}
+
+int store_reseed(struct store *s, const char *table, struct recur_err *e)
+{
+	return DRV(s)->reseed(s, table, e);
+}
+
 struct int_reader {
 	int64_t *out;
 	bool found;

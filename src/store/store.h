@@ -57,6 +57,11 @@ struct store_driver {
 	bool (*row_is_null)(const struct store_row *r, int col);
 	int64_t (*row_int)(const struct store_row *r, int col);
 	const char *(*row_text)(const struct store_row *r, int col, size_t *len);
+	/* The catalog, as one text column per row: tables in creation order, a table's ($1) columns in order. */
+	const char *tables_sql;
+	const char *columns_sql;
+	/* After rows came in with their own seq: the next generated one follows the largest. */
+	int (*reseed)(struct store *s, const char *table, struct recur_err *e);
 };
 
 /* Every connection starts with its driver, so the dispatchers below find it. */
@@ -106,6 +111,23 @@ const char *store_row_text(const struct store_row *r, int col, size_t *len);
 
 /* Applies the numbered migrations that this database has not seen yet. */
 int store_migrate(struct store *s, struct recur_err *e);
+
+/*
+ * The catalog, for copying a database between back ends (recur migrate-db).
+ * store_tables calls fn once per table, in the order the migrations created
+ * them (so a referenced table comes before the tables referring to it);
+ * store_columns once per column of table, in table order. Column 0 of each
+ * row is the name. Back-end tables (sqlite_sequence) are left out.
+ */
+int store_tables(struct store *s, store_row_fn fn, void *ctx, struct recur_err *e);
+int store_columns(struct store *s, const char *table, store_row_fn fn, void *ctx,
+		  struct recur_err *e);
+/*
+ * After rows were inserted into table with their own seq values: the seq the
+ * database generates next is past the largest (PostgreSQL's identity sequence;
+ * SQLite's rowid does it by itself).
+ */
+int store_reseed(struct store *s, const char *table, struct recur_err *e);
 
 /* The back end's name: "sqlite" or "postgres". */
 const char *store_dialect(const struct store *s);
