@@ -21,6 +21,8 @@ let server;
 before(async () => { server = await startServer(); });
 after(async () => { await server.stop(); });
 
+const { world, importCsv, counts, all, changedTables } = require('./import_lib')(() => server);
+
 const CUSTOMERS = `external_id,name,email,currency
 OPEN-1,Fjellheim Regnskap AS,faktura@fjellheim.no,nok
 OPEN-2,Bryggen Kaffebar AS,post@bryggen.no,nok
@@ -36,31 +38,9 @@ OPEN-2,OB-2026-7,debt,120.00,nok,Unpaid usage,,,
 OPEN-2,OB-2026-8,credit,20.00,nok,Goodwill,,,
 `;
 
-function world(name) {
-  const t = server.tenant(name);
-  const s = server.client(t.secret_key);
-  const get = (p) => server.raw('GET', p, { key: t.secret_key });
-  return { t, s, get };
-}
 
-async function importCsv(w, type, csv, opts = {}) {
-  const q = new URLSearchParams({ type, ...opts });
-  const r = await server.raw('POST', `/v1/imports?${q}`,
-    { key: w.t.secret_key, body: csv, headers: { 'Content-Type': 'text/csv' } });
-  assert.equal(r.status, 200, r.text);
-  return r.json;
-}
 
-const counts = (imp) => ({
-  status: imp.status, rows: imp.rows, created: imp.created_count, updated: imp.updated_count,
-  unchanged: imp.unchanged_count, errors: imp.error_count,
-});
 
-async function all(iter) {
-  const out = [];
-  for await (const x of iter) out.push(x);
-  return out;
-}
 
 function assertVerified(w) {
   const r = spawnSync(BIN, ['verify', '--db', server.db, '--tenant', w.t.id], { encoding: 'utf8' });
@@ -74,20 +54,6 @@ function ledgerRows(w, where = '1 = 1') {
   const rows = JSON.parse(server.sql(`SELECT source, account, debit, credit FROM ledger_entries
     WHERE tenant_id = '${w.t.id}' AND ${where} ORDER BY seq`) || '[]');
   return rows.map((x) => [x.source, x.account, x.debit, x.credit]);
-}
-
-// The tables whose rows differ between two server.dump()s.
-function changedTables(a, b) {
-  const split = (d) => {
-    const out = {};
-    for (const part of d.split(/^== /m).slice(1)) {
-      const nl = part.indexOf('\n');
-      out[part.slice(0, nl)] = part.slice(nl + 1);
-    }
-    return out;
-  };
-  const x = split(a), y = split(b);
-  return [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((t) => x[t] !== y[t]).sort();
 }
 
 // Luhn (KID MOD10), the tenant's default reference format: n and its check digit.
