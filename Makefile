@@ -110,3 +110,10 @@ coverage: deps
 
 clean:
 	rm -rf $(BUILD) build-cov $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# Three recur serve processes on one throw-away PostgreSQL (tests/multi/,
+# docs/scaling.md): a test clock over MULTI_N (20,000) subscriptions under API
+# load, then wall-clock renewals with one process SIGKILLed MULTI_KILLS times.
+# Not part of make test: it takes minutes.
+multi-pg: build node_modules/.package-lock.json
+	RECUR_BIN=$(CURDIR)/$(BUILD)/recur node --test tests/multi/
