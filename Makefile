@@ -1,7 +1,8 @@
 # Thin wrapper around CMake. The two commands a newcomer needs:
 #   make run   - install what is missing, build, start recur on SQLite with a demo tenant
 #   make test  - install what is missing, build, run every test (unit + API,
-#                then both again under ASan + UBSan)
+#                the API suite again on a throw-away PostgreSQL, then unit +
+#                API again under ASan + UBSan)
 BUILD   ?= build
 DB      ?= recur.db
 LISTEN  ?= 127.0.0.1:8080
@@ -15,7 +16,7 @@ DEBS    := $(shell sed -e 's/\#.*//' deps/debian.txt | tr -s ' \n' ' ')
 # The shared reference files (camt.054 samples) sit beside the project.
 export RECUR_SHARED ?= $(abspath $(CURDIR)/../shared)
 
-.PHONY: all deps build test unit api crash crash-test lint run bench bench-billing bench-import soak coverage \
+.PHONY: all deps build test unit api api-pg crash crash-test lint run bench bench-billing bench-import soak coverage \
 	clean test-asan test-valgrind fuzz
 
 all: build
@@ -41,6 +42,12 @@ unit: build
 api: build node_modules/.package-lock.json
 	RECUR_BIN=$(CURDIR)/$(BUILD)/recur node --test --test-concurrency=1 tests/api/
 
+# The same API suite on PostgreSQL (docs/scaling.md): a throw-away server from
+# Debian's packages on a temporary directory, one database per test file,
+# stopped at the end even when a test fails.
+api-pg: build node_modules/.package-lock.json
+	@scripts/api-pg.sh $(BUILD)
+
 # Crash safety (tests/crash/, docs/crash.md): the billing run SIGKILLed at
 # random moments and restarted. make test runs the small one (5,000
 # subscriptions, 5 kills); CRASH_SEED=n replays a run's kill delays.
@@ -50,7 +57,7 @@ crash: build node_modules/.package-lock.json
 crash-test: build node_modules/.package-lock.json
 	CRASH_N=100000 CRASH_KILLS=30 RECUR_BIN=$(CURDIR)/$(BUILD)/recur node --test tests/crash/
 
-test: lint unit api crash test-asan
+test: lint unit api api-pg crash test-asan
 
 # Every unit and API test again, built with AddressSanitizer, LeakSanitizer and
 # UBSan; a report from any process (the server included) fails it.

@@ -8,12 +8,10 @@
  * fresh, fully migrated database of its own (testdb_open), real as the server
  * would use it, and removes it afterwards (testdb_close).
  *
- * Today that database is a temporary SQLite file. Which database a test runs
- * on is decided in exactly one place, testdb_url: that is the seam where a
- * RECUR_TEST_DB setting (a PostgreSQL URL, say) would replace the file once
- * the second back end can run the suite. Nothing else here may assume SQLite
- * except the file removal in testdb_close, which is skipped when no file was
- * made.
+ * That database is a temporary SQLite file, or, when RECUR_TEST_PG names a
+ * PostgreSQL server (its admin URL, as scripts/pg-server.sh prints it), a new
+ * database of its own there, dropped afterwards. Which one is decided in
+ * exactly one place, testdb_url; nothing else here assumes either.
  */
 #ifndef RECUR_TESTS_SUPPORT_TESTDB_H
 #define RECUR_TESTS_SUPPORT_TESTDB_H
@@ -34,20 +32,60 @@
 #include "service/service.h"
 #include "store/store.h"
 
+#include <libpq-fe.h>
+#include <string.h>
+
 struct testdb {
 	char path[64]; /* the SQLite file testdb_url made; "" when it made none */
-	char url[96];  /* what store_open is given; a test that reopens uses it again */
+	char pg[64];   /* the PostgreSQL database testdb_url made; "" when it made none */
+	char url[512]; /* what store_open is given; a test that reopens uses it again */
 };
+
+/* Runs one command on the PostgreSQL server at admin (CREATE/DROP DATABASE run outside a transaction). */
+static inline void testdb_pg_admin(const char *admin, const char *sql)
+{
+	PGconn *c = PQconnectdb(admin);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fprintf(stderr, "%s: %s", sql, PQresultErrorMessage(r));
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* admin with its database name (the URL's path) replaced by db. */
+static inline void testdb_pg_url(char *out, size_t cap, const char *admin, const char *db)
+{
+	const char *host = strstr(admin, "://");
+	assert_non_null(host);
+	const char *path = strchr(host + 3, '/');
+	assert_non_null(path);
+	const char *query = strchr(path, '?');
+	int n = snprintf(out, cap, "%.*s/%s%s", (int)(path - admin), admin, db, query ? query : "");
+	assert_true(n > 0 && (size_t)n < cap);
+}
 
 /*
  * Chooses the database for one test and fills t->url: a new empty file
- * /tmp/recur-test-<name>-XXXXXX, opened as sqlite:<path>. The one seam for
- * another back end (see the top of this file); PostgreSQL is not wired in
- * here yet.
+ * /tmp/recur-test-<name>-XXXXXX, opened as sqlite:<path>; or with RECUR_TEST_PG
+ * set, a new database recur_test_<name>_<pid>_<n> on that server.
  */
 static inline void testdb_url(struct testdb *t, const char *name)
 {
-	int n = snprintf(t->path, sizeof(t->path), "/tmp/recur-test-%s-XXXXXX", name);
+	static int made;
+	const char *admin = getenv("RECUR_TEST_PG");
+	int n;
+	if (admin && *admin) {
+		char sql[128];
+		n = snprintf(t->pg, sizeof(t->pg), "recur_test_%s_%ld_%d", name, (long)getpid(), made++);
+		assert_true(n > 0 && (size_t)n < sizeof(t->pg));
+		snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", t->pg);
+		testdb_pg_admin(admin, sql);
+		testdb_pg_url(t->url, sizeof(t->url), admin, t->pg);
+		return;
+	}
+	n = snprintf(t->path, sizeof(t->path), "/tmp/recur-test-%s-XXXXXX", name);
 	assert_true(n > 0 && (size_t)n < sizeof(t->path));
 	int fd = mkstemp(t->path);
 	assert_true(fd >= 0);
@@ -67,11 +105,20 @@ static inline struct store *testdb_open(struct testdb *t, const char *name)
 	return db;
 }
 
-/* Closes db and removes what testdb_url made: the file and SQLite's -wal and -shm beside it. */
+/*
+ * Closes db and removes what testdb_url made: the file and SQLite's -wal and
+ * -shm beside it, or the PostgreSQL database.
+ */
 static inline void testdb_close(struct testdb *t, struct store *db)
 {
 	char side[sizeof(t->path) + 8];
 	store_close(db);
+	if (t->pg[0]) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", t->pg);
+		testdb_pg_admin(getenv("RECUR_TEST_PG"), sql);
+		t->pg[0] = '\0';
+	}
 	if (!t->path[0])
 		return;
 	unlink(t->path);

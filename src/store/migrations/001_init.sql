@@ -177,12 +177,3 @@ CREATE TABLE tax_rates (
   metadata TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX tax_rates_scope ON tax_rates (tenant_id, livemode, seq);
-
--- SQL functions recur's queries use that SQLite has built in and PostgreSQL
--- spells differently, under SQLite's names so the query text stays one
--- (docs/scaling.md). json_each(text): the keys and values of a JSON object
--- kept as text (metadata), as SQLite's json_each gives them.
--- @postgres
-CREATE FUNCTION json_each(doc TEXT, OUT key TEXT, OUT value JSON) RETURNS SETOF RECORD
-  LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT * FROM json_each(doc::json) $$;
--- @end
