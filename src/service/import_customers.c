@@ -106,15 +106,31 @@ static int params(json_t **out, struct imp_run *r, const struct imp_row *row, co
 {
 	json_t *p = json_object();
 	const char *v = NULL;
-	for (int i = 0; plain[i]; i++)
-		if (imp_has(row, &imp_customers, plain[i]))
-			json_object_set_new(p, plain[i], json_string(row->vals[imp_col(&imp_customers,
-											plain[i])]));
+	for (int i = 0; plain[i]; i++) {
+		const char *cell = imp_has(row, &imp_customers, plain[i])
+				   ? row->vals[imp_col(&imp_customers, plain[i])] : NULL;
+		/*
+		 * A currency cannot be unset (as in Stripe): an empty cell gives none.
+		 * It was sent as "" and refused, so the export of a customer without a
+		 * currency did not import back.
+		 */
+		if (cell && !(*cell == '\0' && strcmp(plain[i], "currency") == 0))
+			json_object_set_new(p, plain[i], json_string(cell));
+	}
 	if (imp_text(&v, r, row, "external_id", 255) > 0)
 		json_object_set_new(p, "external_id", json_string(v));
 	if (imp_has(row, &imp_customers, "preferred_locale")) {
 		v = NULL;
-		imp_text(&v, r, row, "preferred_locale", 16);
+		/*
+		 * A cell too long is reported and the row must then write nothing: it
+		 * went on with the locale cleared, and a partial import kept the
+		 * customer of a row it reported as bad (this type has no savepoint of
+		 * its own around the row).
+		 */
+		if (imp_text(&v, r, row, "preferred_locale", 16) < 0) {
+			json_decref(p);
+			return IMP_ROW_FAILED;
+		}
 		json_object_set_new(p, "preferred_locales", v ? json_pack("[s]", v) : json_array());
 	}
 	json_t *addr = address_param(row, before);
@@ -135,16 +151,19 @@ static int apply(struct imp_run *r, const struct imp_row *row, enum svc_outcome 
 	if (rc < 0)
 		return rc;
 	if (rc == 0) {
-		params(&p, r, row, NULL);
+		if ((rc = params(&p, r, row, NULL)) < 0)
+			goto done;
 		rc = svc_customer_create(&after, s, p, e);
 		*oc = SVC_CREATED;
 	} else if ((rc = store_obj_get(&before, s->db, &svc_customers_table, &s->scope, id, e)) == 0) {
-		params(&p, r, row, before);
+		if ((rc = params(&p, r, row, before)) < 0)
+			goto done;
 		rc = svc_customer_update(&after, s, id, p, e);
 		*oc = rc == 0 && json_equal(before, after) ? SVC_UNCHANGED : SVC_UPDATED;
 	}
 	if (rc < 0)
 		rc = imp_fail(r, row, param_map, rc, e);
+done:
 	json_decref(p);
 	json_decref(before);
 	json_decref(after);

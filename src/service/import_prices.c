@@ -102,14 +102,24 @@ static int same_terms(struct imp_run *r, const struct imp_row *row, const json_t
 		      const char *currency, int64_t amount, const char *interval, int64_t count)
 {
 	const json_t *rec = json_object_get(price, "recurring");
+	const char *had_interval = json_string_value(json_object_get(rec, "interval"));
 	int bad = 0;
+	/*
+	 * A row naming a one-time price (by id or lookup_key) has no interval to
+	 * compare: without this the strcmp below read NULL and crashed the server.
+	 */
+	if (!had_interval)
+		return imp_error(r, row, imp_has(row, &imp_prices, "price") &&
+				 *row->vals[imp_col(&imp_prices, "price")] ? "price" : "lookup_key",
+				 "A one-time price cannot be imported: the prices of an import are"
+				 " recurring");
 	if (strcmp(currency, json_string_value(json_object_get(price, "currency"))) != 0)
 		bad = imp_error(r, row, "currency", "A price's currency cannot change; give the new"
 				" price a new lookup_key");
 	if (json_integer_value(json_object_get(price, "unit_amount")) != amount)
 		bad = imp_error(r, row, "unit_amount", "A price's amount cannot change; give the new"
 				" price a new lookup_key (and move subscriptions with a plan migration)");
-	if (strcmp(interval, json_string_value(json_object_get(rec, "interval"))) != 0)
+	if (strcmp(interval, had_interval) != 0)
 		bad = imp_error(r, row, "interval", "A price's interval cannot change");
 	if (json_integer_value(json_object_get(rec, "interval_count")) != count)
 		bad = imp_error(r, row, "interval_count", "A price's interval_count cannot change");

@@ -152,7 +152,11 @@ int imp_text(const char **out, struct imp_run *r, const struct imp_row *row, con
 	const char *v = nonempty(r, row, col);
 	if (!v)
 		return 0;
-	if (strlen(v) > max)
+	/* characters, as the message and the use cases' params_string count, not bytes */
+	size_t chars = 0;
+	for (const char *p = v; *p; p++)
+		chars += ((unsigned char)*p & 0xC0) != 0x80;
+	if (chars > max)
 		return imp_error(r, row, col, "At most %zu characters", max);
 	*out = v;
 	return 1;
@@ -270,16 +274,30 @@ static void read_header(struct imp_run *r, const struct csv_record *rec)
 	r->nfile_cols = rec->nfields;
 	r->header_row = rec->row; /* 1, unless blank lines come first (formats/csv.h) */
 	for (int i = 0; i < rec->nfields; i++) {
-		char name[CSV_MAX_FIELD + 1];
+		char name[CSV_MAX_FIELD + 1], given[CSV_MAX_FIELD + 1];
 		snprintf(name, sizeof(name), "%s", rec->fields[i]);
 		trim(name);
+		memcpy(given, name, strlen(name) + 1);
 		for (char *p = name; *p; p++)
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p - 'A' + 'a');
 		r->map[i] = -2;
 		if (r->t->metadata && strncmp(name, "metadata.", 9) == 0 && name[9]) {
+			/*
+			 * The key as the file spells it: metadata keys are case-sensitive,
+			 * and a lower-cased key made an export's "metadata.CustomerNo"
+			 * re-import as another key, customerno.
+			 */
+			const char *key = given + 9;
+			for (int j = 0; j < i; j++)
+				if (r->map[j] == -1 && r->meta_keys[j] && strcmp(r->meta_keys[j], key) == 0)
+					key = NULL;
+			if (!key) {
+				header_error(r, given, given, "The column '%s' appears twice", given);
+				continue;
+			}
 			r->map[i] = -1;
-			if (!(r->meta_keys[i] = strdup(name + 9)))
+			if (!(r->meta_keys[i] = strdup(key)))
 				r->oom = true;
 			continue;
 		}

@@ -56,7 +56,13 @@ int svc_invoice_opening(json_t **out, enum svc_outcome *outcome, struct svc *s,
 	const char *desc = NULL;
 	int64_t amount = 0, due = 0, now = 0;
 	json_t *customer = NULL, *inv = NULL, *found = NULL;
-	char id[IDS_MAX], dedupe[300], line_desc[256];
+	/*
+	 * line_desc holds a description of 200 characters, ": invoice " and a
+	 * number of 64, each character up to 4 UTF-8 bytes: 256 bytes cut the old
+	 * invoice number off the line. dedupe holds "opening:", the customer id
+	 * and the reference (255 and 200 characters).
+	 */
+	char id[IDS_MAX], dedupe[9 + 255 * 4 + 1 + 200 * 4 + 1], line_desc[200 * 4 + 10 + 64 * 4 + 1];
 	int rc, began = 0;
 	*out = NULL;
 	if ((rc = params_only(p, allowed, e)) < 0 || (rc = params_require(p, "customer", e)) < 0 ||
