@@ -18,7 +18,8 @@
  *   transaction as on SQLite.
  * - store_begin queues on this process's writer mutex and takes a transaction
  *   advisory lock, so writers run one at a time across every process on the
- *   database, exactly as BEGIN IMMEDIATE makes them on SQLite (the isolation
+ *   database, exactly as BEGIN IMMEDIATE makes them on SQLite. BEGIN, the
+ *   lock and savepoints are sent with the next statement (one round trip) (the isolation
  *   each use case needs, and what the multi-process work will loosen, is in
  *   docs/scaling.md). Nested transactions are savepoints.
  * - Errors map as sqlite.c maps them: a constraint violation (SQLSTATE class
@@ -35,6 +36,7 @@
 #include <string.h>
 
 #define MAX_PARAMS 256
+#define MAX_PENDING 32
 #define BOOLOID 16
 #define INT8OID 20
 #define TEXTOID 25
@@ -55,6 +57,13 @@ struct store {
 	int changes; /* rows the last INSERT, UPDATE or DELETE changed */
 	int64_t total_changes; /* rows changed since the connection opened */
 	unsigned next_name;
+	/*
+	 * Transaction control not yet sent: it goes down the pipeline of the next
+	 * statement (see pipeline()), so BEGIN, SAVEPOINT and RELEASE cost no
+	 * round trip of their own, and a savepoint no statement used costs none.
+	 */
+	char pending[MAX_PENDING][48];
+	int npending;
 	struct cached cache[STORE_CACHE_SLOTS];
 };
 
@@ -66,6 +75,8 @@ struct store_row {
 
 /* The writers of this process queue here first, as they do in sqlite.c. */
 static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
+
+static int flush(struct store *s, struct recur_err *e);
 
 static bool sqlstate_is(const PGresult *res, const char *code)
 {
@@ -163,8 +174,11 @@ static void pg_close(struct store *s)
 static int prepare_as(struct store *s, const char *name, const char *sql,
 		      const struct store_val *params, int n, int *nparams, struct recur_err *e)
 {
+	/* Queued transaction control first: a PREPARE in an aborted transaction fails. */
+	int rc = flush(s, e);
+	if (rc < 0)
+		return rc;
 	PGresult *res = PQprepare(s->conn, name, sql, 0, NULL);
-	int rc = 0;
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && sqlstate_is(res, "42P18") &&
 	    n <= MAX_PARAMS) {
 		Oid types[MAX_PARAMS];
@@ -233,41 +247,94 @@ static PGresult *next_result(PGconn *conn)
 	return res;
 }
 
+static bool failed(const PGresult *r)
+{
+	return PQresultStatus(r) == PGRES_FATAL_ERROR || !r;
+}
+
 /*
- * Runs prepared statement name inside its own savepoint, in one round trip:
- * SAVEPOINT, the statement and RELEASE go down one pipeline. If the statement
- * fails, the pipeline skips the RELEASE, and a second round trip rolls back
- * to the savepoint, leaving the transaction as it was before the statement.
+ * One round trip: the pending transaction control, then (when name is given)
+ * prepared statement name, inside its own savepoint when guarded, down one
+ * pipeline. Returns the statement's result when it ran, else the first error
+ * (a pipeline skips what follows an error); without a statement, an empty
+ * COMMAND_OK result when all went well. If the statement fails in its
+ * savepoint, a second round trip rolls back to it, leaving the transaction as
+ * it was before the statement.
  */
-static PGresult *exec_guarded(struct store *s, const char *name, int nparams,
-			      const char *const *values)
+static PGresult *pipeline(struct store *s, const char *name, int nparams,
+			  const char *const *values, bool guarded)
 {
 	PGconn *c = s->conn;
-	PGresult *res = NULL;
-	if (!PQenterPipelineMode(c))
-		return NULL;
-	if (PQsendQueryParams(c, "SAVEPOINT recur_stmt", 0, NULL, NULL, NULL, NULL, 0) &&
-	    PQsendQueryPrepared(c, name, nparams, values, NULL, NULL, 0) &&
-	    PQsendQueryParams(c, "RELEASE SAVEPOINT recur_stmt", 0, NULL, NULL, NULL, NULL, 0) &&
-	    PQpipelineSync(c)) {
-		PGresult *savepoint = next_result(c);
-		res = next_result(c);
-		PQclear(next_result(c)); /* RELEASE */
-		PQclear(PQgetResult(c)); /* the sync */
-		if (PQresultStatus(savepoint) != PGRES_COMMAND_OK) {
-			PQclear(res);
-			res = savepoint; /* its error says why */
-			savepoint = NULL;
+	PGresult *res = NULL, *first_error = NULL;
+	int queries = s->npending + (name ? 1 : 0) + (guarded ? 2 : 0);
+	int stmt = name ? s->npending + (guarded ? 1 : 0) : -1; /* the statement's place */
+	bool sent = PQenterPipelineMode(c), guard_ok = false;
+	for (int i = 0; sent && i < s->npending; i++)
+		sent = PQsendQueryParams(c, s->pending[i], 0, NULL, NULL, NULL, NULL, 0);
+	s->npending = 0;
+	if (sent && guarded)
+		sent = PQsendQueryParams(c, "SAVEPOINT recur_stmt", 0, NULL, NULL, NULL, NULL, 0);
+	if (sent && name)
+		sent = PQsendQueryPrepared(c, name, nparams, values, NULL, NULL, 0);
+	if (sent && guarded)
+		sent = PQsendQueryParams(c, "RELEASE SAVEPOINT recur_stmt", 0, NULL, NULL, NULL,
+					 NULL, 0);
+	if (sent && PQpipelineSync(c)) {
+		for (int i = 0; i < queries; i++) {
+			PGresult *r = next_result(c);
+			if (guarded && i == stmt - 1)
+				guard_ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+			ExecStatusType st = PQresultStatus(r);
+			if (i == stmt && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+				res = r;
+			} else if (failed(r) && !first_error) {
+				first_error = r;
+			} else {
+				PQclear(r);
+			}
 		}
-		PQclear(savepoint);
+		PQclear(PQgetResult(c)); /* the sync */
 	}
 	PQexitPipelineMode(c);
-	ExecStatusType st = PQresultStatus(res);
-	if (res && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		PGresult *undo = PQexec(c, "ROLLBACK TO SAVEPOINT recur_stmt; RELEASE SAVEPOINT recur_stmt");
+	if (guard_ok && !res && first_error) {
+		PGresult *undo = PQexec(c, "ROLLBACK TO SAVEPOINT recur_stmt;"
+				    " RELEASE SAVEPOINT recur_stmt");
 		PQclear(undo);
 	}
-	return res;
+	if (res || first_error) {
+		PQclear(first_error && res ? first_error : NULL);
+		return res ? res : first_error;
+	}
+	return sent ? PQmakeEmptyPGresult(c, name ? PGRES_FATAL_ERROR : PGRES_COMMAND_OK) : NULL;
+}
+
+/* Sends the pending transaction control now (before a script, a COMMIT). */
+static int flush(struct store *s, struct recur_err *e)
+{
+	if (s->npending == 0)
+		return 0;
+	PGresult *res = pipeline(s, NULL, 0, NULL, false);
+	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : db_error(e, s, res, "transaction");
+	PQclear(res);
+	return rc;
+}
+
+/* Queues transaction control for the next round trip (sent at once if the queue is full). */
+static int defer(struct store *s, const char *sql, struct recur_err *e)
+{
+	int rc = s->npending == MAX_PENDING ? flush(s, e) : 0;
+	if (rc == 0)
+		snprintf(s->pending[s->npending++], sizeof(s->pending[0]), "%s", sql);
+	return rc;
+}
+
+/* Takes back the last queued command if it is sql (a savepoint nothing used). */
+static bool undefer(struct store *s, const char *sql)
+{
+	if (s->npending == 0 || strcmp(s->pending[s->npending - 1], sql) != 0)
+		return false;
+	s->npending--;
+	return true;
 }
 
 /* Whether a statement may write: anything but a plain SELECT. */
@@ -351,8 +418,8 @@ static int execute(PGresult **out, struct store *s, const char *sql,
 			values[i] = ints[i];
 		}
 	}
-	*out = guarded ? exec_guarded(s, name, nparams, values) :
-			 PQexecPrepared(s->conn, name, nparams, values, NULL, NULL, 0);
+	*out = guarded || s->npending ? pipeline(s, name, nparams, values, guarded) :
+					PQexecPrepared(s->conn, name, nparams, values, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(*out);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		return db_error(e, s, *out, "query");
@@ -430,8 +497,10 @@ static int64_t pg_total_changes(struct store *s)
 static int pg_script(struct store *s, const char *sql, struct recur_err *e)
 {
 	char *ddl = NULL;
-	int rc = store_postgres_ddl(&ddl, sql);
+	int rc = flush(s, e);
 	if (rc < 0)
+		return rc;
+	if (store_postgres_ddl(&ddl, sql) < 0)
 		return err_internal(e, "out of memory");
 	PGresult *res = PQexec(s->conn, ddl);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK &&
@@ -448,72 +517,91 @@ static int pg_script(struct store *s, const char *sql, struct recur_err *e)
 
 static int pg_begin(struct store *s, struct recur_err *e)
 {
-	char sql[64];
-	int rc;
+	char sql[48];
 	if (s->in_tx > 0) {
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->in_tx);
-		if ((rc = command(s, sql, e)) == 0)
+		int rc = defer(s, sql, e);
+		if (rc == 0)
 			s->in_tx++;
 		return rc;
 	}
 	pthread_mutex_lock(&writer);
 	s->holds_writer = 1;
+	s->in_tx = 1;
 	/*
 	 * READ COMMITTED is enough while writers run one at a time (the advisory
-	 * lock); the lock and BEGIN go in one round trip.
+	 * lock). Both go with the transaction's first statement.
 	 */
-	rc = command(s, "BEGIN ISOLATION LEVEL READ COMMITTED; " WRITER_LOCK, e);
-	if (rc == 0) {
-		s->in_tx = 1;
-		return 0;
-	}
-	struct recur_err ignored;
-	command(s, "ROLLBACK", &ignored);
-	s->holds_writer = 0;
-	pthread_mutex_unlock(&writer);
-	return rc;
+	s->npending = 0;
+	defer(s, "BEGIN ISOLATION LEVEL READ COMMITTED", e);
+	defer(s, WRITER_LOCK, e);
+	return 0;
 }
 
 static void release_writer(struct store *s)
 {
 	s->in_tx = 0;
+	s->npending = 0;
 	if (s->holds_writer) {
 		s->holds_writer = 0;
 		pthread_mutex_unlock(&writer);
 	}
 }
 
+/* Whether the outermost BEGIN is still queued: nothing of the transaction reached the server. */
+static bool unsent(const struct store *s)
+{
+	return s->npending > 0 && strncmp(s->pending[0], "BEGIN", 5) == 0;
+}
+
 static int pg_commit(struct store *s, struct recur_err *e)
 {
-	char sql[64];
+	char sql[48];
+	int rc;
 	if (s->in_tx > 1) {
-		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d", s->in_tx - 1);
-		int rc = command(s, sql, e);
-		if (rc == 0)
-			s->in_tx--;
-		return rc;
+		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->in_tx - 1);
+		if (!undefer(s, sql)) {
+			snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d", s->in_tx - 1);
+			if ((rc = defer(s, sql, e)) < 0)
+				return rc;
+		}
+		s->in_tx--;
+		return 0;
 	}
+	if (s->in_tx == 0)
+		return 0;
 	/*
 	 * A failed COMMIT (a deferred constraint, a serialization failure) ends
-	 * the transaction all the same: PostgreSQL rolled it back.
+	 * the transaction all the same: PostgreSQL rolled it back. A transaction
+	 * that never reached the server has nothing to commit.
 	 */
-	int rc = command(s, "COMMIT", e);
-	if (s->in_tx > 0)
-		release_writer(s);
+	rc = unsent(s) ? 0 : defer(s, "COMMIT", e);
+	if (rc == 0 && !unsent(s))
+		rc = flush(s, e);
+	if (rc < 0 && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+		struct recur_err ignored;
+		command(s, "ROLLBACK", &ignored);
+	}
+	release_writer(s);
 	return rc;
 }
 
 static void pg_rollback(struct store *s)
 {
 	struct recur_err ignored;
-	char sql[96];
+	char sql[48];
 	if (s->in_tx > 1) {
-		snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%d; RELEASE SAVEPOINT sp%d",
-			 s->in_tx - 1, s->in_tx - 1);
-		command(s, sql, &ignored);
+		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->in_tx - 1);
+		if (!undefer(s, sql)) {
+			snprintf(sql, sizeof(sql), "ROLLBACK TO SAVEPOINT sp%d", s->in_tx - 1);
+			defer(s, sql, &ignored);
+			snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT sp%d", s->in_tx - 1);
+			defer(s, sql, &ignored);
+		}
 		s->in_tx--;
 		return;
 	}
+	s->npending = 0; /* whatever was queued, the ROLLBACK undoes */
 	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		command(s, "ROLLBACK", &ignored);
 	release_writer(s);

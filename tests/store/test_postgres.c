@@ -138,6 +138,30 @@ static void test_nested_transactions_are_savepoints(void **state)
 	assert_int_equal(testdb_count(db, "tenants"), 1);
 }
 
+static void test_queued_transaction_control(void **state)
+{
+	struct store *db = db_or_skip(state);
+	struct recur_err e;
+	/* a transaction and a savepoint no statement used: nothing to send, nothing changed */
+	assert_int_equal(store_begin(db, &e), 0);
+	assert_int_equal(store_begin(db, &e), 0);
+	assert_int_equal(store_commit(db, &e), 0);
+	assert_int_equal(store_commit(db, &e), 0);
+	/* a failed read aborts PostgreSQL's transaction; rolling back its savepoint recovers */
+	assert_int_equal(store_begin(db, &e), 0);
+	assert_int_equal(store_exec(db, "INSERT INTO tenants (id, name, created) VALUES ('k', 'k', 0)",
+				    NULL, 0, &e), 1);
+	assert_int_equal(store_begin(db, &e), 0);
+	assert_true(store_query(db, "SELECT 1 / (created - created) FROM tenants", NULL, 0, NULL,
+				NULL, &e) < 0);
+	store_rollback(db);
+	/* a statement this connection has not prepared yet: PREPARE must not meet the aborted state */
+	assert_int_equal(store_exec(db, "UPDATE tenants SET name = 'kept' WHERE id = 'k'", NULL, 0, &e),
+			 1);
+	assert_int_equal(store_commit(db, &e), 0);
+	assert_int_equal(testdb_int(db, "SELECT count(*) FROM tenants WHERE name = 'kept'", NULL), 1);
+}
+
 static void test_text_that_is_not_utf8_matches_nothing(void **state)
 {
 	struct store *db = db_or_skip(state);
@@ -177,6 +201,7 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_nested_transactions_are_savepoints, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_queued_transaction_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_that_is_not_utf8_matches_nothing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_audit_log_is_append_only, setup, teardown),
