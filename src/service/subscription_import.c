@@ -28,7 +28,7 @@ static const char *const params_allowed[] = {
 	"current_period_end", "trial_end", "coupon", "collection_method", "days_until_due",
 	"cancel_at_period_end", "metadata", NULL
 };
-static const char *const statuses[] = { "active", "trialing", NULL };
+static const char *const statuses[] = { "active", "trialing", "past_due", NULL };
 static const char *const collection_methods[] = { "charge_automatically", "send_invoice", NULL };
 
 struct import_in {
@@ -123,16 +123,29 @@ static int items_amount(int64_t *out, const struct import_in *in, struct recur_e
 }
 
 /* Sets the period, trial and cycle fields of row from in. */
-static void set_period(json_t *row, const struct import_in *in)
+/*
+ * Sets the period, trial and cycle fields of row from in. On a new row
+ * everything is set; on an existing one only what the file changes, so that
+ * re-importing an export changes nothing: the cycle's anchor moves only when
+ * the next billing date does (a subscription renewed since its import keeps
+ * its first anchor), and an ended trial's dates stay as history.
+ */
+static void set_period(json_t *row, const struct import_in *in, bool existing)
 {
 	bool trialing = strcmp(in->status, "trialing") == 0;
+	bool moved = !existing ||
+		     json_integer_value(json_object_get(row, "current_period_end")) != in->cpe;
 	json_object_set_new(row, "status", json_string(in->status));
 	json_object_set_new(row, "current_period_start", json_integer(in->cps));
 	json_object_set_new(row, "current_period_end", json_integer(in->cpe));
-	json_object_set_new(row, "billing_cycle_anchor", json_integer(in->cpe));
-	json_object_set_new(row, "billing_cycle_anchor_config", json_null());
-	json_object_set_new(row, "trial_start", trialing ? json_integer(in->cps) : json_null());
-	json_object_set_new(row, "trial_end", trialing ? json_integer(in->cpe) : json_null());
+	if (moved) {
+		json_object_set_new(row, "billing_cycle_anchor", json_integer(in->cpe));
+		json_object_set_new(row, "billing_cycle_anchor_config", json_null());
+	}
+	if (trialing || !existing) {
+		json_object_set_new(row, "trial_start", trialing ? json_integer(in->cps) : json_null());
+		json_object_set_new(row, "trial_end", trialing ? json_integer(in->cpe) : json_null());
+	}
 	json_object_set_new(row, "plan_interval", json_string(calendar_unit_name(in->iv.unit)));
 	json_object_set_new(row, "plan_interval_count", json_integer(in->iv.count));
 }
@@ -237,7 +250,7 @@ static int create(json_t **out, struct svc *s, struct import_in *in, const json_
 			    json_pack("{s:n, s:n, s:n}", "comment", "feedback", "reason"));
 	json_object_set_new(row, "invoice_settings", json_pack("{s:n, s:{s:s}}", "account_tax_ids",
 							       "issuer", "type", "self"));
-	set_period(row, in);
+	set_period(row, in, false);
 	set_terms(row, in);
 	/*
 	 * Written once, complete, with every due date sub_save would set (the
@@ -343,10 +356,19 @@ static int update(json_t **out, bool *changed, struct svc *s, struct import_in *
 	    (rc = sync_items(&items_changed, s, id, in, e)) < 0)
 		goto done;
 	row = json_deep_copy(before);
-	/* past_due stays past_due: its open invoice is still being collected */
+	/*
+	 * past_due stays past_due: its open invoice is still being collected. An
+	 * export writes it, so its re-import must accept it; nothing else may
+	 * become past_due by a file.
+	 */
+	if (strcmp(in->status, "past_due") == 0 && strcmp(status, "past_due") != 0) {
+		rc = err_invalid(e, "status", "An import cannot make a subscription past_due (it"
+				 " becomes past_due when a payment of its invoice fails)");
+		goto done;
+	}
 	if (strcmp(status, "past_due") == 0 || !in->has_status)
 		in->status = status;
-	set_period(row, in);
+	set_period(row, in, true);
 	set_terms(row, in);
 	if (in->has_coupon) {
 		const json_t *d = json_object_get(row, "discounts");
@@ -401,6 +423,11 @@ int svc_subscription_import(json_t **out, enum svc_outcome *outcome, struct svc 
 	}
 	if ((rc = read_in(&in, s, p, customer, e)) < 0)
 		goto done;
+	if (!in.id && strcmp(in.status, "past_due") == 0) {
+		rc = err_invalid(e, "status", "A new subscription is active or trialing: past_due"
+				 " belongs to one whose invoice is being collected");
+		goto done;
+	}
 	if ((rc = svc_begin(s, e)) < 0)
 		goto done;
 	began = 1;

@@ -84,3 +84,40 @@ test('an opening invoice keeps a 200-character description and a 64-character nu
   const inv = (await w.s.invoices.list({ limit: 1 })).data[0];
   assert.equal(inv.lines.data[0].description, `${desc}: invoice ${number}`);
 });
+
+test('a past_due subscription exports and re-imports unchanged; no file makes one past_due', async () => {
+  const w = world('review-pastdue');
+  const T0 = 1785542400; // 2026-08-01
+  const clock = await w.s.testHelpers.testClocks.create({ frozen_time: T0 });
+  const cus = await w.s.customers.create({ name: 'Sein Betaler AS', currency: 'nok', external_id: 'PD-1',
+    test_clock: clock.id });
+  const ok = await w.s.paymentMethods.attach('pm_card_visa', { customer: cus.id });
+  await w.s.customers.update(cus.id, { invoice_settings: { default_payment_method: ok.id } });
+  const product = await w.s.products.create({ name: 'Pro' });
+  const price = await w.s.prices.create({ product: product.id, currency: 'nok', unit_amount: 29900,
+    lookup_key: 'pro_m', recurring: { interval: 'month' } });
+  const sub = await w.s.subscriptions.create({ customer: cus.id, items: [{ price: price.id }] });
+  const bad = await w.s.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: cus.id });
+  await w.s.customers.update(cus.id, { invoice_settings: { default_payment_method: bad.id } });
+  await w.s.testHelpers.testClocks.advance(clock.id, { frozen_time: T0 + 31 * 86400 });
+  assert.equal((await w.s.subscriptions.retrieve(sub.id)).status, 'past_due');
+
+  const file = (await w.get('/v1/exports/subscriptions.csv')).text;
+  assert.match(file, /,past_due,/);
+  const again = await importCsv(w, 'subscriptions', file);
+  assert.deepEqual(counts(again), { status: 'succeeded', rows: 1, created: 0, updated: 0, unchanged: 1, errors: 0 });
+
+  // A new row cannot start past_due, and an active subscription cannot be made so.
+  const fresh = await importCsv(w, 'subscriptions',
+    'external_id,customer,price,status,next_billing_date\nPD-NEW,PD-1,pro_m,past_due,2026-09-20\n');
+  assert.deepEqual(fresh.errors.map((x) => [x.row, x.column]), [[2, 'status']]);
+  await w.s.customers.update(cus.id, { invoice_settings: { default_payment_method: ok.id } });
+  const active = await w.s.subscriptions.create({ customer: cus.id, items: [{ price: price.id }] });
+  assert.equal(active.status, 'active');
+  const header = file.split('\r\n')[0];
+  const cols = header.split(',');
+  const row = cols.map((c) => ({ id: active.id, customer: cus.id, status: 'past_due', price: 'pro_m',
+    quantity: '1', next_billing_date: '2026-09-20' }[c] || '')).join(',');
+  const made = await importCsv(w, 'subscriptions', `${header}\r\n${row}\r\n`);
+  assert.deepEqual(made.errors.map((x) => [x.row, x.column]), [[2, 'status']]);
+});
