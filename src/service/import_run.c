@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#define IMP_ERROR_VALUE_MAX 200 /* bytes of a bad cell kept in the error report */
 #define IMP_STOP (-1001) /* on_record's "stop reading": the header is wrong */
 
 struct imp_err {
@@ -91,7 +92,17 @@ static void keep_error(struct imp_run *r, int64_t row, const char *col, const ch
 	struct imp_err *x = &r->errs[r->nerrs];
 	x->row = row;
 	x->col = strdup(col ? col : "");
-	x->value = strdup(value ? value : "");
+	/*
+	 * A cell can be 4 KiB: the report keeps its first IMP_ERROR_VALUE_MAX
+	 * bytes (cut between characters), so 100,000 errors stay tens of MiB.
+	 */
+	size_t vlen = value ? strlen(value) : 0;
+	if (vlen > IMP_ERROR_VALUE_MAX) {
+		vlen = IMP_ERROR_VALUE_MAX;
+		while (vlen > 0 && ((unsigned char)value[vlen] & 0xC0) == 0x80)
+			vlen--;
+	}
+	x->value = strndup(value ? value : "", vlen);
 	x->message = strdup(message);
 	if (!x->col || !x->value || !x->message) {
 		free(x->col);
