@@ -76,6 +76,8 @@ static inline void testdb_url(struct testdb *t, const char *name)
 	static int made;
 	const char *admin = getenv("RECUR_TEST_PG");
 	int n;
+	/* t may be a fixture's uninitialised stack or heap memory: testdb_close reads every field */
+	memset(t, 0, sizeof(*t));
 	if (admin && *admin) {
 		char sql[128];
 		n = snprintf(t->pg, sizeof(t->pg), "recur_test_%s_%ld_%d", name, (long)getpid(), made++);
