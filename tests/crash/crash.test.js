@@ -32,17 +32,8 @@ const SEED = Number(process.env.CRASH_SEED || Math.floor(Math.random() * 2 ** 31
 const RATE_GUESS = Number(process.env.CRASH_RATE || 300);
 const FINISH_MS = Number(process.env.CRASH_FINISH_MS || 60 * 60 * 1000);
 
-// mulberry32: a small seeded generator, so CRASH_SEED replays the same delays.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// seeded (rng.js), so a seed replays the same kill delays
+const rng = require('./rng');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
